@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Runs every test: unit, cassette replay, and the live tier when SHARED_OLLAMA_LIVE_URL is set.
+# Sets itself up: creates .venv (or $VENV) with $PYTHON (default python3) and installs the project,
+# both integrations and the dev tools. Extra arguments go to pytest, e.g. scripts/test.sh -m live
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY="${PYTHON:-python3}"
+VENV="${VENV:-.venv}"
+[ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
+"$VENV/bin/python" -m pip install -q --disable-pip-version-check -c constraints.txt \
+  -e ".[dev,cli]" \
+  -e integrations/langchain-shared-ollama \
+  -e integrations/llama-index-shared-ollama
+exec "$VENV/bin/python" -m pytest "$@"

@@ -1,0 +1,95 @@
+"""shared-ollama: one Ollama daemon, shared safely and observably by many projects.
+
+A typed, resilient, drop-in replacement for the ``ollama`` client: swap
+``ollama.Client`` for :class:`SharedOllamaClient` (or ``AsyncClient`` for
+:class:`AsyncSharedOllamaClient`) and keep your code.
+"""
+
+from shared_ollama._async_client import AsyncSharedOllamaClient
+from shared_ollama._base_client import NOT_GIVEN
+from shared_ollama._client import SharedOllamaClient
+from shared_ollama._errors import (
+    CapabilityError,
+    CircuitOpenError,
+    InvalidRequestError,
+    ModelNotFoundError,
+    OllamaUnavailableError,
+    RequestError,
+    RequestTimeoutError,
+    ResponseError,
+    ServerBusyError,
+    ServerError,
+    SharedOllamaError,
+    StreamInterruptedError,
+    TransportError,
+)
+from shared_ollama._host import OllamaHost, get_ollama_base_url, parse_host, resolve_base_url
+from shared_ollama._resilience_policy import BreakerPolicy, RetryPolicy
+from shared_ollama._timeouts import TimeoutPolicy
+from shared_ollama._types import (
+    ChatResponse,
+    EmbeddingsResponse,
+    EmbedResponse,
+    GenerateResponse,
+    Image,
+    ListResponse,
+    Message,
+    Options,
+    ProcessResponse,
+    ProgressResponse,
+    ShowResponse,
+    StatusResponse,
+    Tool,
+    ToolCall,
+    VersionResponse,
+)
+from shared_ollama._version import __version__
+
+Client = SharedOllamaClient
+"""Alias so ``from shared_ollama import Client`` works like ``from ollama import Client``."""
+AsyncClient = AsyncSharedOllamaClient
+"""Alias so ``from shared_ollama import AsyncClient`` works like ``from ollama import AsyncClient``."""
+
+__all__ = [
+    "NOT_GIVEN",
+    "AsyncClient",
+    "AsyncSharedOllamaClient",
+    "BreakerPolicy",
+    "CapabilityError",
+    "ChatResponse",
+    "CircuitOpenError",
+    "Client",
+    "EmbedResponse",
+    "EmbeddingsResponse",
+    "GenerateResponse",
+    "Image",
+    "InvalidRequestError",
+    "ListResponse",
+    "Message",
+    "ModelNotFoundError",
+    "OllamaHost",
+    "OllamaUnavailableError",
+    "Options",
+    "ProcessResponse",
+    "ProgressResponse",
+    "RequestError",
+    "RequestTimeoutError",
+    "ResponseError",
+    "RetryPolicy",
+    "ServerBusyError",
+    "ServerError",
+    "SharedOllamaClient",
+    "SharedOllamaError",
+    "ShowResponse",
+    "StatusResponse",
+    "StreamInterruptedError",
+    "TimeoutPolicy",
+    "Tool",
+    "ToolCall",
+    "TransportError",
+    "VersionResponse",
+    "__version__",
+    "get_ollama_base_url",
+    "parse_host",
+    "resolve_base_url",
+]

@@ -1,0 +1,578 @@
+"""The synchronous client: a drop-in replacement for ``ollama.Client`` that only does I/O.
+
+Every decision (request building, timeouts, error mapping, stream decoding, retry and breaker
+policy) lives in the I/O-free modules it calls; this file sends requests and moves bytes.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from os import PathLike
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal, TypeVar, overload
+
+import httpx
+
+from shared_ollama import _calls
+from shared_ollama._base_client import NOT_GIVEN, BaseClient
+from shared_ollama._breaker import BreakerState, Permit
+from shared_ollama._calls import ApiCall
+from shared_ollama._error_mapping import error_from_exception, error_from_status, timeout_error
+from shared_ollama._resilience_policy import (
+    DEFAULT_BREAKER_POLICY,
+    DEFAULT_RETRY_POLICY,
+    BreakerPolicy,
+    RetryPolicy,
+)
+from shared_ollama._retrying import RetryController, sync_retrying
+from shared_ollama._stream_state import StreamState
+from shared_ollama._timeouts import PhaseTimeouts
+from shared_ollama._types import (
+    ChatResponse,
+    EmbeddingsResponse,
+    EmbedResponse,
+    GenerateResponse,
+    ListResponse,
+    ProcessResponse,
+    ProgressResponse,
+    ShowResponse,
+    StatusResponse,
+    VersionResponse,
+)
+
+__all__ = ["SharedOllamaClient"]
+
+T = TypeVar("T")
+DEFAULT_MAX_IN_FLIGHT = 4
+"""Requests one client sends to its host at once; more wait for a free slot."""
+_PS_PROBE_TIMEOUT = 2.0
+
+
+class SharedOllamaClient(BaseClient):
+    """Synchronous Ollama client with host discovery, retries, a breaker and load-aware timeouts.
+
+    A drop-in replacement for ``ollama.Client``: the same methods, arguments and return types.
+
+    Args:
+        host: Ollama address; by default ``SHARED_OLLAMA_URL``, ``OLLAMA_BASE_URL``,
+            ``OLLAMA_HOST`` or ``http://127.0.0.1:11434``.
+        timeout: Seconds for every phase, ``None`` for none, an ``httpx.Timeout`` or a
+            :class:`~shared_ollama.TimeoutPolicy` (default: load-aware limits).
+        headers: Extra headers for every request.
+        api_key: Bearer token (default ``OLLAMA_API_KEY``).
+        retry: Retry policy.
+        breaker: Circuit-breaker policy.
+        max_in_flight: Requests this client sends at once (etiquette on a shared daemon).
+        project: Project name for analytics.
+        http_client: An ``httpx.Client`` to send through (you keep ownership of it).
+        transport: An ``httpx`` transport for the client we create (e.g. ``MockTransport``).
+        verify: TLS verification, as ``httpx`` takes it.
+        **httpx_kwargs: Passed on to the ``httpx.Client`` we create (as ``ollama.Client`` does).
+    """
+
+    def __init__(
+        self,
+        host: str | None = None,
+        *,
+        timeout: Any = NOT_GIVEN,
+        headers: Mapping[str, str] | None = None,
+        api_key: str | None = None,
+        retry: RetryPolicy = DEFAULT_RETRY_POLICY,
+        breaker: BreakerPolicy = DEFAULT_BREAKER_POLICY,
+        max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
+        project: str | None = None,
+        http_client: httpx.Client | None = None,
+        transport: httpx.BaseTransport | None = None,
+        verify: Any = True,
+        follow_redirects: bool = True,
+        **httpx_kwargs: Any,
+    ) -> None:
+        super().__init__(
+            host,
+            timeout=timeout,
+            headers=headers,
+            api_key=api_key,
+            retry=retry,
+            breaker=breaker,
+            project=project,
+        )
+        if max_in_flight < 1:
+            raise ValueError(f"max_in_flight={max_in_flight!r} must be at least 1.")
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.Client(
+            transport=transport,
+            verify=verify,
+            follow_redirects=follow_redirects,
+            auth=self._auth,
+            **httpx_kwargs,
+        )
+        self._slots = threading.BoundedSemaphore(max_in_flight)
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the connections this client opened (an injected ``http_client`` stays open)."""
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> SharedOllamaClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- I/O -------------------------------------------------------------------------------
+
+    def _take_slot(self, phases: PhaseTimeouts) -> None:
+        timeout = -1 if phases.pool is None else phases.pool
+        if not self._slots.acquire(timeout=timeout):
+            raise timeout_error("pool", timeout=phases.pool, host=self._base)
+
+    def _refresh_loaded_models(self) -> None:
+        if self._breaker.state is BreakerState.OPEN:
+            return
+        try:
+            response = self._http.get(self._base + "/api/ps", timeout=_PS_PROBE_TIMEOUT)
+        except httpx.HTTPError:
+            self._record_ps(None)
+            return
+        self._record_ps(response.content if response.status_code == 200 else None)
+
+    def _with_retries(self, deadline: float | None, attempt: Callable[[], T]) -> T:
+        controller = RetryController(policy=self._retry_policy, budget=self._budget, deadline=deadline)
+        for retry_state in sync_retrying(controller):
+            with retry_state:
+                return attempt()
+        raise AssertionError("tenacity ended without a result or an exception")  # pragma: no cover
+
+    def _attempt(self, call: ApiCall[T], deadline: float | None) -> T:
+        permit = self._breaker.acquire()
+        try:
+            phases = self._phase_timeouts(call, deadline)
+            self._take_slot(phases)
+            try:
+                request = self._build_request(self._http, call, phases)
+                try:
+                    response = self._http.send(request)
+                except httpx.HTTPError as exc:
+                    raise self._map_exception(call, exc, phases) from exc
+            finally:
+                self._slots.release()
+            result = self._complete(call, response.status_code, response.content)
+        except BaseException as exc:
+            permit.record(exc)
+            raise
+        permit.success()
+        return result
+
+    def _request(self, call: ApiCall[T]) -> T:
+        deadline = self._deadline()
+        return self._with_retries(deadline, lambda: self._attempt(call, deadline))
+
+    def _open_stream(
+        self, call: ApiCall[Any], deadline: float | None
+    ) -> tuple[httpx.Response, Permit, PhaseTimeouts]:
+        permit = self._breaker.acquire()
+        try:
+            phases = self._phase_timeouts(call, deadline)
+            self._take_slot(phases)
+            try:
+                request = self._build_request(self._http, call, phases)
+                try:
+                    response = self._http.send(request, stream=True)
+                    if response.status_code >= 400:
+                        try:
+                            body = response.read()
+                        finally:
+                            response.close()
+                        raise error_from_status(
+                            response.status_code, body, model=call.model, host=self._base
+                        )
+                except httpx.HTTPError as exc:
+                    raise self._map_exception(call, exc, phases) from exc
+            except BaseException:
+                self._slots.release()
+                raise
+        except BaseException as exc:
+            permit.record(exc)
+            raise
+        return response, permit, phases
+
+    def _stream(self, call: ApiCall[T]) -> Iterator[T]:
+        if self._needs_ps(call):
+            self._refresh_loaded_models()
+        deadline = self._deadline()
+        response, permit, phases = self._with_retries(
+            deadline, lambda: self._open_stream(call, deadline)
+        )
+        state = StreamState(call, self._base)
+        try:
+            self._limit_reads(response, phases, deadline)
+            try:
+                for data in response.iter_bytes():
+                    yield from state.feed(data)
+                    self._check_deadline(deadline)
+                yield from state.finish()
+            except httpx.HTTPError as exc:
+                raise state.failure(exc) from exc
+            if call.operation is not None and call.model is not None:
+                self._loaded.mark_warm(call.model)
+        except BaseException as exc:
+            permit.record(exc)
+            raise
+        else:
+            permit.success()
+        finally:
+            response.close()
+            self._slots.release()
+
+    # -- the Ollama API ----------------------------------------------------------------------
+    @overload
+    def chat(
+        self,
+        model: str = "",
+        messages: Sequence[Mapping[str, Any] | Any] | None = None,
+        *,
+        tools: Sequence[Mapping[str, Any] | Any | Callable[..., Any]] | None = None,
+        stream: Literal[False] = False,
+        think: bool | Literal["low", "medium", "high"] | None = None,
+        format: Any = None,  # noqa: A002 (drop-in name)
+        options: Mapping[str, Any] | Any | None = None,
+        keep_alive: float | str | None = None,
+        logprobs: bool | None = None,
+        top_logprobs: int | None = None,
+    ) -> ChatResponse: ...
+
+    @overload
+    def chat(
+        self,
+        model: str = "",
+        messages: Sequence[Mapping[str, Any] | Any] | None = None,
+        *,
+        tools: Sequence[Mapping[str, Any] | Any | Callable[..., Any]] | None = None,
+        stream: Literal[True],
+        think: bool | Literal["low", "medium", "high"] | None = None,
+        format: Any = None,  # noqa: A002 (drop-in name)
+        options: Mapping[str, Any] | Any | None = None,
+        keep_alive: float | str | None = None,
+        logprobs: bool | None = None,
+        top_logprobs: int | None = None,
+    ) -> Iterator[ChatResponse]: ...
+
+    @overload
+    def chat(
+        self,
+        model: str = "",
+        messages: Sequence[Mapping[str, Any] | Any] | None = None,
+        *,
+        tools: Sequence[Mapping[str, Any] | Any | Callable[..., Any]] | None = None,
+        stream: bool = False,
+        think: bool | Literal["low", "medium", "high"] | None = None,
+        format: Any = None,  # noqa: A002 (drop-in name)
+        options: Mapping[str, Any] | Any | None = None,
+        keep_alive: float | str | None = None,
+        logprobs: bool | None = None,
+        top_logprobs: int | None = None,
+    ) -> ChatResponse | Iterator[ChatResponse]: ...
+
+    def chat(
+        self,
+        model: str = "",
+        messages: Sequence[Mapping[str, Any] | Any] | None = None,
+        *,
+        tools: Sequence[Mapping[str, Any] | Any | Callable[..., Any]] | None = None,
+        stream: bool = False,
+        think: bool | Literal["low", "medium", "high"] | None = None,
+        format: Any = None,  # noqa: A002 (drop-in name)
+        options: Mapping[str, Any] | Any | None = None,
+        keep_alive: float | str | None = None,
+        logprobs: bool | None = None,
+        top_logprobs: int | None = None,
+    ) -> ChatResponse | Iterator[ChatResponse]:
+        """Chat with a model (``POST /api/chat``); ``stream=True`` yields chunks as they come.
+
+        Raises:
+            ModelNotFoundError: The model is not on the server.
+            CapabilityError: The model cannot use ``tools``, ``images`` or ``think``.
+            StreamInterruptedError: A stream broke after its first chunk (``.partial`` kept).
+        """
+        call = _calls.chat_call(
+            model,
+            messages,
+            tools=tools,
+            stream=stream,
+            think=think,
+            format=format,
+            options=options,
+            keep_alive=keep_alive,
+            logprobs=logprobs,
+            top_logprobs=top_logprobs,
+        )
+        return self._stream(call) if stream else self._request(call)
+
+    @overload
+    def generate(
+        self,
+        model: str = "",
+        prompt: str | None = None,
+        suffix: str | None = None,
+        *,
+        system: str | None = None,
+        template: str | None = None,
+        context: Sequence[int] | None = None,
+        stream: Literal[False] = False,
+        think: bool | Literal["low", "medium", "high"] | None = None,
+        raw: bool | None = None,
+        format: Any = None,  # noqa: A002 (drop-in name)
+        images: Sequence[str | bytes | Any] | None = None,
+        options: Mapping[str, Any] | Any | None = None,
+        keep_alive: float | str | None = None,
+        logprobs: bool | None = None,
+        top_logprobs: int | None = None,
+        width: int | None = None,
+        height: int | None = None,
+        steps: int | None = None,
+    ) -> GenerateResponse: ...
+
+    @overload
+    def generate(
+        self,
+        model: str = "",
+        prompt: str | None = None,
+        suffix: str | None = None,
+        *,
+        system: str | None = None,
+        template: str | None = None,
+        context: Sequence[int] | None = None,
+        stream: Literal[True],
+        think: bool | Literal["low", "medium", "high"] | None = None,
+        raw: bool | None = None,
+        format: Any = None,  # noqa: A002 (drop-in name)
+        images: Sequence[str | bytes | Any] | None = None,
+        options: Mapping[str, Any] | Any | None = None,
+        keep_alive: float | str | None = None,
+        logprobs: bool | None = None,
+        top_logprobs: int | None = None,
+        width: int | None = None,
+        height: int | None = None,
+        steps: int | None = None,
+    ) -> Iterator[GenerateResponse]: ...
+
+    @overload
+    def generate(
+        self,
+        model: str = "",
+        prompt: str | None = None,
+        suffix: str | None = None,
+        *,
+        system: str | None = None,
+        template: str | None = None,
+        context: Sequence[int] | None = None,
+        stream: bool = False,
+        think: bool | Literal["low", "medium", "high"] | None = None,
+        raw: bool | None = None,
+        format: Any = None,  # noqa: A002 (drop-in name)
+        images: Sequence[str | bytes | Any] | None = None,
+        options: Mapping[str, Any] | Any | None = None,
+        keep_alive: float | str | None = None,
+        logprobs: bool | None = None,
+        top_logprobs: int | None = None,
+        width: int | None = None,
+        height: int | None = None,
+        steps: int | None = None,
+    ) -> GenerateResponse | Iterator[GenerateResponse]: ...
+
+    def generate(
+        self,
+        model: str = "",
+        prompt: str | None = None,
+        suffix: str | None = None,
+        *,
+        system: str | None = None,
+        template: str | None = None,
+        context: Sequence[int] | None = None,
+        stream: bool = False,
+        think: bool | Literal["low", "medium", "high"] | None = None,
+        raw: bool | None = None,
+        format: Any = None,  # noqa: A002 (drop-in name)
+        images: Sequence[str | bytes | Any] | None = None,
+        options: Mapping[str, Any] | Any | None = None,
+        keep_alive: float | str | None = None,
+        logprobs: bool | None = None,
+        top_logprobs: int | None = None,
+        width: int | None = None,
+        height: int | None = None,
+        steps: int | None = None,
+    ) -> GenerateResponse | Iterator[GenerateResponse]:
+        """Complete a prompt (``POST /api/generate``); ``stream=True`` yields chunks."""
+        call = _calls.generate_call(
+            model,
+            prompt,
+            suffix,
+            system=system,
+            template=template,
+            context=context,
+            stream=stream,
+            think=think,
+            raw=raw,
+            format=format,
+            images=images,
+            options=options,
+            keep_alive=keep_alive,
+            logprobs=logprobs,
+            top_logprobs=top_logprobs,
+            width=width,
+            height=height,
+            steps=steps,
+        )
+        return self._stream(call) if stream else self._request(call)
+
+    def embed(
+        self,
+        model: str = "",
+        input: str | Sequence[str] = "",  # noqa: A002 (drop-in name)
+        truncate: bool | None = None,
+        options: Mapping[str, Any] | Any | None = None,
+        keep_alive: float | str | None = None,
+        dimensions: int | None = None,
+    ) -> EmbedResponse:
+        """Embed one text or a batch (``POST /api/embed``); one vector per input, in order."""
+        return self._request(
+            _calls.embed_call(
+                model,
+                input,
+                truncate=truncate,
+                options=options,
+                keep_alive=keep_alive,
+                dimensions=dimensions,
+            )
+        )
+
+    def embeddings(
+        self,
+        model: str = "",
+        prompt: str | None = None,
+        options: Mapping[str, Any] | Any | None = None,
+        keep_alive: float | str | None = None,
+    ) -> EmbeddingsResponse:
+        """Embed one prompt with the legacy ``/api/embeddings`` (prefer :meth:`embed`)."""
+        return self._request(
+            _calls.embeddings_call(model, prompt, options=options, keep_alive=keep_alive)
+        )
+
+    @overload
+    def pull(
+        self, model: str, *, insecure: bool = False, stream: Literal[False] = False
+    ) -> ProgressResponse: ...
+
+    @overload
+    def pull(
+        self, model: str, *, insecure: bool = False, stream: Literal[True]
+    ) -> Iterator[ProgressResponse]: ...
+
+    def pull(
+        self, model: str, *, insecure: bool = False, stream: bool = False
+    ) -> ProgressResponse | Iterator[ProgressResponse]:
+        """Download a model (``POST /api/pull``); ``stream=True`` yields progress."""
+        call = _calls.pull_call(model, insecure=insecure, stream=stream)
+        return self._stream(call) if stream else self._request(call)
+
+    @overload
+    def push(
+        self, model: str, *, insecure: bool = False, stream: Literal[False] = False
+    ) -> ProgressResponse: ...
+
+    @overload
+    def push(
+        self, model: str, *, insecure: bool = False, stream: Literal[True]
+    ) -> Iterator[ProgressResponse]: ...
+
+    def push(
+        self, model: str, *, insecure: bool = False, stream: bool = False
+    ) -> ProgressResponse | Iterator[ProgressResponse]:
+        """Upload a model to a registry (``POST /api/push``); ``stream=True`` yields progress."""
+        call = _calls.push_call(model, insecure=insecure, stream=stream)
+        return self._stream(call) if stream else self._request(call)
+
+    def create(
+        self,
+        model: str,
+        quantize: str | None = None,
+        from_: str | None = None,
+        files: Mapping[str, str] | None = None,
+        adapters: Mapping[str, str] | None = None,
+        template: str | None = None,
+        license: str | Sequence[str] | None = None,  # noqa: A002 (drop-in name)
+        system: str | None = None,
+        parameters: Mapping[str, Any] | Any | None = None,
+        messages: Sequence[Mapping[str, Any] | Any] | None = None,
+        *,
+        stream: bool = False,
+    ) -> ProgressResponse | Iterator[ProgressResponse]:
+        """Create a model (``POST /api/create``); ``stream=True`` yields progress."""
+        call = _calls.create_call(
+            model,
+            quantize=quantize,
+            from_=from_,
+            files=files,
+            adapters=adapters,
+            template=template,
+            license=license,
+            system=system,
+            parameters=parameters,
+            messages=messages,
+            stream=stream,
+        )
+        return self._stream(call) if stream else self._request(call)
+
+    def create_blob(self, path: str | PathLike[str]) -> str:
+        """Upload a file as a blob (``POST /api/blobs/<digest>``) unless the server has it.
+
+        Returns:
+            The blob's digest, ``sha256:<hex>``, to use in :meth:`create`'s ``files``.
+        """
+        file = Path(path)
+        digest = _calls.file_digest(file)
+        url = f"{self._base}/api/blobs/{digest}"
+        try:
+            if self._http.head(url, headers=self._headers).status_code == 200:
+                return digest
+            with file.open("rb") as handle:
+                response = self._http.post(url, content=handle, headers=self._headers)
+        except httpx.HTTPError as exc:
+            raise error_from_exception(exc, host=self._base, model=None) from exc
+        if response.status_code >= 400:
+            raise error_from_status(response.status_code, response.content, model=None, host=self._base)
+        return digest
+
+    def list(self) -> ListResponse:
+        """The models on the server (``GET /api/tags``)."""
+        return self._request(_calls.list_call())
+
+    def show(self, model: str) -> ShowResponse:
+        """A model's details, template, parameters and capabilities (``POST /api/show``)."""
+        return self._request(_calls.show_call(model))
+
+    def ps(self) -> ProcessResponse:
+        """The models loaded in memory now (``GET /api/ps``)."""
+        return self._request(_calls.ps_call())
+
+    def copy(self, source: str, destination: str) -> StatusResponse:
+        """Copy a model under a new name (``POST /api/copy``)."""
+        return self._request(_calls.copy_call(source, destination))
+
+    def delete(self, model: str) -> StatusResponse:
+        """Delete a model from the server (``DELETE /api/delete``)."""
+        return self._request(_calls.delete_call(model))
+
+    def version(self) -> VersionResponse:
+        """The server's version (``GET /api/version``), the cheapest health probe."""
+        return self._request(_calls.version_call())
+

@@ -1,0 +1,224 @@
+"""The one error tree of shared-ollama.
+
+Every failure a caller can meet is an instance of :class:`SharedOllamaError`; no ``httpx``
+exception escapes the library. The tree::
+
+    SharedOllamaError
+    ├── TransportError               the exchange failed on the wire
+    │   ├── OllamaUnavailableError   nothing answered: refused, DNS, reset before a response
+    │   └── RequestTimeoutError      a timeout expired; ``.phase`` says which one
+    ├── ResponseError                Ollama answered with an error status (``.status_code``, ``.error``)
+    │   ├── InvalidRequestError      400 and other caller mistakes the server rejected
+    │   │   └── CapabilityError      the model lacks tools, vision, thinking or insert
+    │   ├── ModelNotFoundError       404: the model is not pulled on that server
+    │   ├── ServerBusyError          503 queue full, or 429
+    │   └── ServerError              any other 5xx
+    ├── StreamInterruptedError       a stream broke after its first chunk (``.partial`` kept)
+    └── CircuitOpenError             the host's breaker is open (``.retry_after``)
+
+Misuse of the API (a missing model name, a value of the wrong kind) raises ``ValueError`` or
+``TypeError`` before anything is sent; :class:`RequestError` is the ``ValueError`` that
+``ollama.RequestError`` users catch.
+
+Every message says what happened and what to do about it.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+TimeoutPhase = Literal["connect", "pool", "write", "first_byte", "between_chunks", "total"]
+
+__all__ = [
+    "CapabilityError",
+    "CircuitOpenError",
+    "InvalidRequestError",
+    "ModelNotFoundError",
+    "OllamaUnavailableError",
+    "RequestError",
+    "RequestTimeoutError",
+    "ResponseError",
+    "ServerBusyError",
+    "ServerError",
+    "SharedOllamaError",
+    "StreamInterruptedError",
+    "TimeoutPhase",
+    "TransportError",
+]
+
+
+class SharedOllamaError(Exception):
+    """Root of every error raised by shared-ollama.
+
+    Attributes:
+        host: Base URL of the Ollama server involved, when known.
+    """
+
+    def __init__(self, message: str, *, host: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.host = host
+
+
+class RequestError(SharedOllamaError, ValueError):
+    """The call was malformed before anything was sent (the ``ollama.RequestError`` twin)."""
+
+    @property
+    def error(self) -> str:
+        """The message, under the attribute name ``ollama.RequestError`` uses."""
+        return self.message
+
+
+class TransportError(SharedOllamaError):
+    """The HTTP exchange failed on the wire before Ollama could answer."""
+
+
+class OllamaUnavailableError(TransportError):
+    """No Ollama answered at the host: connection refused, DNS failure or reset.
+
+    Attributes:
+        request_sent: ``False`` when the request certainly never reached the server (so it is
+            always safe to retry), ``True`` when the connection broke after it was sent.
+    """
+
+    def __init__(self, message: str, *, host: str | None = None, request_sent: bool = False) -> None:
+        super().__init__(message, host=host)
+        self.request_sent = request_sent
+
+
+class RequestTimeoutError(TransportError):
+    """A timeout expired.
+
+    Attributes:
+        phase: Which deadline passed: ``connect``, ``pool`` (waiting for a free connection),
+            ``write``, ``first_byte`` (the model may still be loading), ``between_chunks`` (a
+            stream stalled) or ``total`` (the whole call's deadline).
+        timeout: The limit that expired, in seconds, when known.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        phase: TimeoutPhase,
+        timeout: float | None = None,
+        host: str | None = None,
+    ) -> None:
+        super().__init__(message, host=host)
+        self.phase: TimeoutPhase = phase
+        self.timeout = timeout
+
+
+class ResponseError(SharedOllamaError):
+    """Ollama answered with an error status.
+
+    Attributes:
+        status_code: The HTTP status Ollama sent.
+        error: Ollama's own ``error`` text, unchanged (what ``ollama.ResponseError.error`` holds).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        error: str,
+        host: str | None = None,
+    ) -> None:
+        super().__init__(message, host=host)
+        self.status_code = status_code
+        self.error = error
+
+
+class InvalidRequestError(ResponseError):
+    """Ollama rejected the request as malformed (HTTP 400 and similar)."""
+
+
+class CapabilityError(InvalidRequestError):
+    """The model cannot do what was asked: tools, images, thinking or insert (suffix).
+
+    Attributes:
+        capability: ``tools``, ``vision``, ``thinking`` or ``insert``.
+        model: The model that lacks it, when known.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        error: str,
+        capability: str,
+        model: str | None = None,
+        host: str | None = None,
+    ) -> None:
+        super().__init__(message, status_code=status_code, error=error, host=host)
+        self.capability = capability
+        self.model = model
+
+
+class ModelNotFoundError(ResponseError):
+    """The model is not available on the server (HTTP 404).
+
+    Attributes:
+        model: The model that was asked for.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        error: str,
+        model: str | None = None,
+        host: str | None = None,
+    ) -> None:
+        super().__init__(message, status_code=status_code, error=error, host=host)
+        self.model = model
+
+
+class ServerBusyError(ResponseError):
+    """The server's queue is full (HTTP 503 ``maximum pending requests exceeded``) or it sent 429."""
+
+
+class ServerError(ResponseError):
+    """The server failed (HTTP 5xx other than busy): a crashed runner, no free slot, a proxy error."""
+
+
+class StreamInterruptedError(SharedOllamaError):
+    """A stream broke after its first chunk arrived.
+
+    Either Ollama sent an ``{"error": ...}`` line mid-stream, or the connection dropped. Nothing is
+    retried past the first chunk, so the text received so far is kept here.
+
+    Attributes:
+        partial: The content received before the break (message content or response text).
+        chunks_received: How many chunks arrived before the break.
+        error: Ollama's error text when it sent one, else a description of the disconnect.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        partial: str,
+        chunks_received: int,
+        error: str,
+        host: str | None = None,
+    ) -> None:
+        super().__init__(message, host=host)
+        self.partial = partial
+        self.chunks_received = chunks_received
+        self.error = error
+
+
+class CircuitOpenError(SharedOllamaError):
+    """The circuit breaker for the host is open: calls fail at once without touching the network.
+
+    Attributes:
+        retry_after: Seconds until the breaker lets a probe through.
+    """
+
+    def __init__(self, message: str, *, retry_after: float, host: str | None = None) -> None:
+        super().__init__(message, host=host)
+        self.retry_after = retry_after

@@ -1,0 +1,54 @@
+"""The environment variables a client reads, read in one place.
+
+======================  =========================================================
+variable                meaning
+======================  =========================================================
+``SHARED_OLLAMA_URL``   the server (wins over the two below); see ``_host.py``
+``OLLAMA_BASE_URL``     the server, as LangChain and LlamaIndex users set it
+``OLLAMA_HOST``         the server, by Ollama's own rules
+``OLLAMA_API_KEY``      bearer token sent as ``Authorization``
+``SHARED_OLLAMA_PROJECT``  the calling project's name, for analytics
+======================  =========================================================
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+__all__ = ["ClientSettings"]
+
+
+@dataclass(frozen=True, slots=True)
+class ClientSettings:
+    """What a client takes from the environment when no argument says otherwise.
+
+    Attributes:
+        environ: The variables that decide the host (a snapshot; see ``_host.resolve_host``).
+        api_key: ``OLLAMA_API_KEY``, or ``None``.
+        project: ``SHARED_OLLAMA_PROJECT``, or ``None``.
+    """
+
+    environ: Mapping[str, str]
+    api_key: str | None = None
+    project: str | None = None
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> ClientSettings:
+        """Read the settings from ``environ`` (default: the process environment)."""
+        env = os.environ if environ is None else environ
+        hosts = {
+            name: env[name]
+            for name in ("SHARED_OLLAMA_URL", "OLLAMA_BASE_URL", "OLLAMA_HOST")
+            if name in env
+        }
+        return cls(
+            environ=hosts,
+            api_key=env.get("OLLAMA_API_KEY") or None,
+            project=env.get("SHARED_OLLAMA_PROJECT") or None,
+        )
+
+    def __repr__(self) -> str:
+        key = "set" if self.api_key else "unset"
+        return f"ClientSettings(hosts={dict(self.environ)!r}, api_key={key}, project={self.project!r})"

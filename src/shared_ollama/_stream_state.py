@@ -1,0 +1,130 @@
+"""The per-stream state machine shared by the sync and async clients.
+
+Bytes from the network go in; typed chunks come out. Along the way it decodes NDJSON, turns an
+``{"error": ...}`` line into the right exception, keeps the text received so far (for
+:class:`~shared_ollama.StreamInterruptedError`), notices a stream that ends before its ``done``
+chunk, and reports each chunk to telemetry. It performs no I/O.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Generic, Protocol, TypeVar
+
+from shared_ollama._calls import ApiCall
+from shared_ollama._error_mapping import error_from_exception, error_from_stream_line
+from shared_ollama._errors import SharedOllamaError, StreamInterruptedError
+from shared_ollama._ndjson import MalformedLineError, NDJSONDecoder
+
+__all__ = ["ChunkObserver", "StreamState"]
+
+T = TypeVar("T")
+
+
+class ChunkObserver(Protocol):
+    """What the stream reports each decoded chunk to (telemetry)."""
+
+    def chunk(self, data: Any) -> None:
+        """Called with each decoded chunk, in order."""
+
+
+def _chat_text(data: Any) -> str | None:
+    message = data.get("message") if isinstance(data, dict) else None
+    content = message.get("content") if isinstance(message, dict) else None
+    return content if isinstance(content, str) else None
+
+
+def _generate_text(data: Any) -> str | None:
+    text = data.get("response") if isinstance(data, dict) else None
+    return text if isinstance(text, str) else None
+
+
+class StreamState(Generic[T]):
+    """Decodes one NDJSON reply into typed chunks.
+
+    Args:
+        call: The call whose reply this is.
+        host: The server's base URL, for error messages.
+        observer: Receives each decoded chunk (may be ``None``).
+    """
+
+    __slots__ = ("_call", "_decoder", "_done", "_extract", "_host", "_observer", "_parts", "chunks")
+
+    def __init__(self, call: ApiCall[T], host: str, observer: ChunkObserver | None = None) -> None:
+        self._call = call
+        self._host = host
+        self._observer = observer
+        self._decoder = NDJSONDecoder()
+        self._parts: list[str] = []
+        self._extract = {"chat": _chat_text, "generate": _generate_text}.get(call.partial or "")
+        self._done = False
+        self.chunks = 0
+
+    @property
+    def partial(self) -> str:
+        """The text received so far."""
+        return "".join(self._parts)
+
+    def feed(self, data: bytes) -> list[T]:
+        """Decode a network chunk into the typed chunks it completes.
+
+        Raises:
+            SharedOllamaError: An error line, or a line that is not JSON.
+        """
+        try:
+            values = self._decoder.feed(data)
+        except MalformedLineError as exc:
+            raise self.failure(exc) from None
+        return [self._accept(value) for value in values] if values else []
+
+    def finish(self) -> list[T]:
+        """The stream ended: return a last unterminated chunk, or raise if ``done`` never came."""
+        try:
+            values = self._decoder.flush()
+        except MalformedLineError as exc:
+            raise self.failure(exc) from None
+        items = [self._accept(value) for value in values]
+        if self._extract is not None and not self._done:
+            raise StreamInterruptedError(
+                f"The stream from Ollama at {self._host} ended after {self.chunks} chunk(s) "
+                "without its final `done` chunk: the server or a proxy cut it short. The text "
+                "received so far is in `.partial`.",
+                partial=self.partial,
+                chunks_received=self.chunks,
+                error="stream ended before done",
+                host=self._host,
+            )
+        return items
+
+    def failure(self, exc: Exception) -> SharedOllamaError:
+        """Map a transport or decoding failure during the stream to our error tree."""
+        return error_from_exception(
+            exc,
+            host=self._host,
+            model=self._call.model,
+            received_bytes=self.chunks > 0,
+            partial=self.partial,
+            chunks_received=self.chunks,
+        )
+
+    def _accept(self, value: Any) -> T:
+        if isinstance(value, dict) and "error" in value:
+            raise error_from_stream_line(
+                value,
+                partial=self.partial,
+                chunks_received=self.chunks,
+                model=self._call.model,
+                host=self._host,
+            )
+        if self._extract is not None:
+            text = self._extract(value)
+            if text:
+                self._parts.append(text)
+            if value.get("done"):
+                self._done = True
+        self.chunks += 1
+        if self._observer is not None:
+            self._observer.chunk(value)
+        return self._call.parse(value)
+
+    def __repr__(self) -> str:
+        return f"StreamState({self._call.path}, chunks={self.chunks})"

@@ -1,0 +1,3 @@
+"""The version of shared-ollama."""
+
+__version__ = "0.1.0"
