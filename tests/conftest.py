@@ -44,3 +44,19 @@ def vcr_cassette_dir(request: pytest.FixtureRequest) -> str:
     """Cassettes live under cassettes/<test module name>/ at the repository root."""
     root = os.path.join(os.path.dirname(__file__), os.pardir, "cassettes")
     return os.path.abspath(os.path.join(root, request.module.__name__.rsplit(".", 1)[-1]))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_resilience_state() -> Any:
+    """Every test starts with closed breakers, full retry budgets and instant retry waits."""
+    from shared_ollama._breaker_registry import reset_breakers
+    from shared_ollama._resilience_policy import set_testing
+    from shared_ollama._retry_budget import reset_budgets
+
+    reset_breakers()
+    reset_budgets()
+    set_testing(True)
+    yield
+    set_testing(False)
+    reset_breakers()
+    reset_budgets()

@@ -1,0 +1,346 @@
+"""The sync and async clients over httpx.MockTransport: requests sent, results, errors, streams."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from shared_ollama import (
+    CapabilityError,
+    ChatResponse,
+    EmbedResponse,
+    GenerateResponse,
+    InvalidRequestError,
+    ModelNotFoundError,
+    OllamaUnavailableError,
+    RequestError,
+    ServerBusyError,
+    ServerError,
+    StreamInterruptedError,
+)
+
+from .conftest import ApiRunner, ChunkedBody
+
+MakeApi = Callable[..., ApiRunner]
+FINAL = {
+    "model": "m",
+    "created_at": "2024-01-01T00:00:00Z",
+    "done": True,
+    "done_reason": "stop",
+    "total_duration": 10,
+    "load_duration": 1,
+    "prompt_eval_count": 5,
+    "prompt_eval_duration": 2,
+    "eval_count": 3,
+    "eval_duration": 4,
+}
+
+
+def chat_line(content: str, *, done: bool = False) -> bytes:
+    data: dict[str, Any] = {
+        "model": "m",
+        "created_at": "2024-01-01T00:00:00Z",
+        "message": {"role": "assistant", "content": content},
+        "done": done,
+    }
+    if done:
+        data.update(FINAL)
+    return json.dumps(data).encode() + b"\n"
+
+
+def ndjson(*lines: bytes) -> bytes:
+    return b"".join(lines)
+
+
+def test_chat_sends_exact_body_and_returns_typed_response(make_api: MakeApi) -> None:
+    """A non-streaming chat posts one JSON body and returns a ChatResponse readable both ways."""
+    api = make_api(lambda request: httpx.Response(200, content=chat_line("hi", done=True)))
+    response = api.run(
+        "chat",
+        "m",
+        [{"role": "user", "content": "hello"}],
+        options={"temperature": 0.2},
+        keep_alive="5m",
+    )
+    assert isinstance(response, ChatResponse)
+    assert response.message.content == "hi"
+    assert response["message"]["content"] == "hi"
+    assert response.eval_count == 3
+    (request,) = api.requests
+    assert (request.method, request.url.path) == ("POST", "/api/chat")
+    assert json.loads(request.content) == {
+        "model": "m",
+        "messages": [{"role": "user", "content": "hello"}],
+        "stream": False,
+        "options": {"temperature": 0.2},
+        "keep_alive": "5m",
+    }
+
+
+def test_chat_stream_reassembles_lines_split_across_chunks(make_api: MakeApi) -> None:
+    """Lines split mid-JSON, blank lines and a last line without newline all decode."""
+    body = ndjson(chat_line("Hel"), b"\n", chat_line("lo"), chat_line("", done=True)).rstrip(b"\n")
+    pieces = [body[i : i + 7] for i in range(0, len(body), 7)]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/ps":
+            return httpx.Response(200, json={"models": []})
+        return httpx.Response(200, stream=ChunkedBody(pieces))
+
+    chunks = make_api(handler).run("chat", "m", [{"role": "user", "content": "x"}], stream=True)
+    assert [chunk.message.content for chunk in chunks] == ["Hel", "lo", ""]
+    assert chunks[-1].done is True
+    assert chunks[-1].eval_count == 3
+
+
+def test_generate_stream_error_line_keeps_partial_text(make_api: MakeApi) -> None:
+    """An {"error"} line after chunks raises StreamInterruptedError with the text so far."""
+    lines = [
+        json.dumps({"model": "m", "response": "foo", "done": False}).encode() + b"\n",
+        json.dumps({"model": "m", "response": "bar", "done": False}).encode() + b"\n",
+        b'{"error":"runner crashed"}\n',
+    ]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/ps":
+            return httpx.Response(200, json={"models": [{"model": "m"}]})
+        return httpx.Response(200, stream=ChunkedBody(lines))
+
+    api = make_api(handler)
+    with pytest.raises(StreamInterruptedError) as caught:
+        api.run("generate", "m", "prompt", stream=True)
+    assert caught.value.partial == "foobar"
+    assert caught.value.chunks_received == 2
+    assert caught.value.error == "runner crashed"
+    assert sum(r.url.path == "/api/generate" for r in api.requests) == 1
+
+
+def test_chat_stream_disconnect_after_first_chunk_is_not_retried(make_api: MakeApi) -> None:
+    """A dropped connection mid-stream raises StreamInterruptedError, and nothing is resent."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/ps":
+            return httpx.Response(200, json={"models": []})
+        body = ChunkedBody([chat_line("part")], then_raise=httpx.ReadError("connection reset"))
+        return httpx.Response(200, stream=body)
+
+    api = make_api(handler)
+    with pytest.raises(StreamInterruptedError) as caught:
+        api.run("chat", "m", [{"role": "user", "content": "x"}], stream=True)
+    assert caught.value.partial == "part"
+    assert sum(r.url.path == "/api/chat" for r in api.requests) == 1
+
+
+def test_chat_stream_ending_without_done_is_interrupted(make_api: MakeApi) -> None:
+    """A truncated body (no done chunk) is reported, not silently accepted."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/ps":
+            return httpx.Response(200, json={"models": []})
+        return httpx.Response(200, stream=ChunkedBody([chat_line("a"), chat_line("b")]))
+
+    with pytest.raises(StreamInterruptedError, match="without its final `done`") as caught:
+        make_api(handler).run("chat", "m", [], stream=True)
+    assert caught.value.partial == "ab"
+
+
+def test_chat_stream_malformed_line_is_interrupted(make_api: MakeApi) -> None:
+    """A line that is not JSON after the first chunk raises StreamInterruptedError."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/ps":
+            return httpx.Response(200, json={"models": []})
+        return httpx.Response(200, stream=ChunkedBody([chat_line("a"), b"<html>oops\n"]))
+
+    with pytest.raises(StreamInterruptedError, match="not JSON"):
+        make_api(handler).run("chat", "m", [], stream=True)
+
+
+@pytest.mark.parametrize(
+    ("status", "error", "expected"),
+    [
+        (404, 'model "nope" not found, try pulling it first', ModelNotFoundError),
+        (400, "registry.ollama.ai/library/smollm2:135m does not support tools", CapabilityError),
+        (400, "invalid options: num_ctx", InvalidRequestError),
+        (500, "llama runner process has terminated: exit status 2", ServerError),
+        (503, "server busy, please try again.  maximum pending requests exceeded", ServerBusyError),
+    ],
+)
+def test_error_status_maps_to_its_class_stream_or_not(
+    make_api: MakeApi, status: int, error: str, expected: type[Exception]
+) -> None:
+    """Each Ollama error status raises its own class, the same for streaming and not."""
+    for stream in (False, True):
+        api = make_api(
+            lambda request: httpx.Response(200, json={"models": []})
+            if request.url.path == "/api/ps"
+            else httpx.Response(status, json={"error": error})
+        )
+        with pytest.raises(expected) as caught:
+            api.run("chat", "nope", [{"role": "user", "content": "x"}], stream=stream)
+        assert caught.value.status_code == status  # type: ignore[attr-defined]
+        assert caught.value.error == error  # type: ignore[attr-defined]
+
+
+def test_model_not_found_names_the_pull_command(make_api: MakeApi) -> None:
+    """The 404 message tells the user exactly how to fetch the model."""
+    api = make_api(lambda r: httpx.Response(404, json={"error": 'model "qwen3" not found, try pulling it first'}))
+    with pytest.raises(ModelNotFoundError) as caught:
+        api.run("show", "qwen3")
+    assert caught.value.model == "qwen3"
+    assert "ollama pull qwen3" in str(caught.value)
+
+
+def test_server_busy_is_retried_once_then_raised(make_api: MakeApi) -> None:
+    """A queue-full 503 is retried at most once (waits are zero in tests) before it surfaces."""
+    busy = {"error": "server busy, please try again.  maximum pending requests exceeded"}
+    api = make_api(lambda r: httpx.Response(503, json=busy))
+    with pytest.raises(ServerBusyError):
+        api.run("embed", "m", ["a"])
+    assert len(api.requests) == 2
+
+
+def test_connection_refused_is_retried_then_unavailable(make_api: MakeApi) -> None:
+    """A refused connection is retried up to 3 attempts in all, then OllamaUnavailableError."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
+
+    api = make_api(handler)
+    with pytest.raises(OllamaUnavailableError, match="shared-ollama start"):
+        api.run("list")
+    assert len(api.requests) == 3
+
+
+def test_transient_server_fault_recovers_on_retry(make_api: MakeApi) -> None:
+    """A 500 followed by success returns the success: one retry for a server fault."""
+    replies = [httpx.Response(500, json={"error": "no slots"}), httpx.Response(200, json={"version": "0.5.4"})]
+    api = make_api(lambda r: replies.pop(0))
+    assert api.run("version").version == "0.5.4"
+    assert len(api.requests) == 2
+
+
+def test_caller_error_is_never_retried(make_api: MakeApi) -> None:
+    """A 400 is the caller's mistake: exactly one request."""
+    api = make_api(lambda r: httpx.Response(400, json={"error": "invalid input"}))
+    with pytest.raises(InvalidRequestError):
+        api.run("generate", "m", "x")
+    assert len(api.requests) == 1
+
+
+def test_embed_returns_vectors_in_input_order(make_api: MakeApi) -> None:
+    """embed() sends the batch once and returns one vector per input."""
+    vectors = [[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]]
+    api = make_api(lambda r: httpx.Response(200, json={"model": "e", "embeddings": vectors}))
+    response = api.run("embed", "e", ["a", "b", "c"], dimensions=2, truncate=True)
+    assert isinstance(response, EmbedResponse)
+    assert response.embeddings == vectors
+    assert json.loads(api.requests[0].content) == {
+        "model": "e",
+        "input": ["a", "b", "c"],
+        "truncate": True,
+        "dimensions": 2,
+    }
+
+
+def test_generate_sends_every_documented_field(make_api: MakeApi) -> None:
+    """generate() forwards suffix, system, template, context, raw, images and think."""
+    api = make_api(lambda r: httpx.Response(200, json={"model": "m", "response": "ok", "done": True}))
+    result = api.run(
+        "generate",
+        "m",
+        "p",
+        "s",
+        system="sys",
+        template="{{ .Prompt }}",
+        context=[1, 2],
+        raw=True,
+        images=[b"\x89PNG"],
+        think="high",
+        format="json",
+    )
+    assert isinstance(result, GenerateResponse)
+    sent = json.loads(api.requests[0].content)
+    assert sent["suffix"] == "s"
+    assert sent["context"] == [1, 2]
+    assert sent["think"] == "high"
+    assert sent["format"] == "json"
+    assert sent["images"] == ["iVBORw=="]
+    assert sent["raw"] is True
+
+
+@pytest.mark.parametrize(
+    ("method", "args", "http_method", "path"),
+    [
+        ("list", (), "GET", "/api/tags"),
+        ("ps", (), "GET", "/api/ps"),
+        ("version", (), "GET", "/api/version"),
+        ("show", ("m",), "POST", "/api/show"),
+        ("copy", ("a", "b"), "POST", "/api/copy"),
+        ("delete", ("m",), "DELETE", "/api/delete"),
+        ("pull", ("m",), "POST", "/api/pull"),
+        ("push", ("m",), "POST", "/api/push"),
+        ("create", ("m",), "POST", "/api/create"),
+        ("embeddings", ("m", "p"), "POST", "/api/embeddings"),
+    ],
+)
+def test_admin_endpoints_use_ollama_routes(
+    make_api: MakeApi, method: str, args: tuple[Any, ...], http_method: str, path: str
+) -> None:
+    """Every endpoint hits Ollama's documented method and path and parses the reply."""
+    replies = {
+        "/api/tags": {"models": [{"name": "m:latest", "model": "m:latest", "size": 1}]},
+        "/api/ps": {"models": []},
+        "/api/version": {"version": "0.5.4"},
+        "/api/show": {"modelfile": "FROM x", "model_info": {"general.architecture": "llama"}},
+        "/api/pull": {"status": "success"},
+        "/api/push": {"status": "success"},
+        "/api/create": {"status": "success"},
+        "/api/embeddings": {"embedding": [0.5]},
+    }
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        reply = replies.get(request.url.path)
+        return httpx.Response(200, json=reply) if reply is not None else httpx.Response(200)
+
+    api = make_api(handler)
+    result = api.run(method, *args)
+    assert (api.requests[0].method, api.requests[0].url.path) == (http_method, path)
+    if method in ("copy", "delete"):
+        assert result.status == "success"
+
+
+def test_missing_model_is_rejected_before_sending(make_api: MakeApi) -> None:
+    """chat() without a model raises RequestError (a ValueError) and sends nothing."""
+    api = make_api(lambda r: httpx.Response(200))
+    with pytest.raises(RequestError, match="needs a model name"):
+        api.run("chat", "", [])
+    with pytest.raises(ValueError, match="needs a model name"):
+        api.run("embed", "")
+    assert api.requests == []
+
+
+def test_client_resolves_host_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no host argument the client follows OLLAMA_HOST by Ollama's rules."""
+    from shared_ollama import SharedOllamaClient
+
+    for name in ("SHARED_OLLAMA_URL", "OLLAMA_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("OLLAMA_HOST", "0.0.0.0:4321")
+    with SharedOllamaClient() as client:
+        assert client.base_url == "http://127.0.0.1:4321"
+
+
+def test_client_sends_bearer_token_and_basic_auth(make_api: MakeApi, monkeypatch: pytest.MonkeyPatch) -> None:
+    """OLLAMA_API_KEY becomes a bearer token; custom headers are kept."""
+    monkeypatch.setenv("OLLAMA_API_KEY", "sekrit")
+    api = make_api(lambda r: httpx.Response(200, json={"version": "1"}), headers={"X-Team": "a"})
+    api.run("version")
+    request = api.requests[0]
+    assert request.headers["authorization"] == "Bearer sekrit"
+    assert request.headers["x-team"] == "a"
+    assert request.headers["user-agent"].startswith("shared-ollama/")
