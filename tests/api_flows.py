@@ -103,7 +103,9 @@ def sync_flows(client: SharedOllamaClient, model: str) -> None:
 async def async_flows(client: AsyncSharedOllamaClient, model: str) -> None:
     messages = [{"role": "user", "content": "Say hello."}]
     check_chat(await client.chat(model, messages, options=SHORT), model)
-    chunks = [chunk async for chunk in await client.chat(model, messages, options=SHORT, stream=True)]
+    chunks = [
+        chunk async for chunk in await client.chat(model, messages, options=SHORT, stream=True)
+    ]
     assert chunks[-1].done is True
     assert len(chunks) >= 2
     generated = await client.generate(model, "Once upon a time", options=SHORT)

@@ -28,6 +28,8 @@ from shared_ollama._resilience_policy import (
 )
 from shared_ollama._retrying import RetryController, async_retrying
 from shared_ollama._stream_state import StreamState
+from shared_ollama._telemetry import CallObservation, Instrumentation
+from shared_ollama._telemetry_hooks import telemetry_retry_hook as _telemetry_retry_hook
 from shared_ollama._timeouts import PhaseTimeouts
 from shared_ollama._types import (
     ChatResponse,
@@ -66,6 +68,7 @@ class AsyncSharedOllamaClient(BaseClient):
         breaker: Circuit-breaker policy.
         max_in_flight: Requests this client sends at once (etiquette on a shared daemon).
         project: Project name for analytics.
+        instrumentation: Telemetry sink (default: the global OpenTelemetry providers).
         http_client: An ``httpx.AsyncClient`` to send through (you keep ownership of it).
         transport: An ``httpx`` transport for the client we create (e.g. ``MockTransport``).
         verify: TLS verification, as ``httpx`` takes it.
@@ -83,6 +86,7 @@ class AsyncSharedOllamaClient(BaseClient):
         breaker: BreakerPolicy = DEFAULT_BREAKER_POLICY,
         max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
         project: str | None = None,
+        instrumentation: Instrumentation | None = None,
         http_client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         verify: Any = True,
@@ -97,6 +101,7 @@ class AsyncSharedOllamaClient(BaseClient):
             retry=retry,
             breaker=breaker,
             project=project,
+            instrumentation=instrumentation,
         )
         if max_in_flight < 1:
             raise ValueError(f"max_in_flight={max_in_flight!r} must be at least 1.")
@@ -146,14 +151,26 @@ class AsyncSharedOllamaClient(BaseClient):
             return
         self._record_ps(response.content if response.status_code == 200 else None)
 
-    async def _with_retries(self, deadline: float | None, attempt: Callable[[], Awaitable[T]]) -> T:
-        controller = RetryController(policy=self._retry_policy, budget=self._budget, deadline=deadline)
-        async for retry_state in async_retrying(controller):
+    async def _with_retries(
+        self,
+        deadline: float | None,
+        attempt: Callable[[], Awaitable[T]],
+        observation: CallObservation | None = None,
+    ) -> T:
+        controller = RetryController(
+            policy=self._retry_policy, budget=self._budget, deadline=deadline
+        )
+        retrying = async_retrying(controller)
+        if observation is not None:
+            retrying.before_sleep = _telemetry_retry_hook(observation)
+        async for retry_state in retrying:
             with retry_state:
                 return await attempt()
         raise AssertionError("tenacity ended without a result or an exception")  # pragma: no cover
 
-    async def _attempt(self, call: ApiCall[T], deadline: float | None) -> T:
+    async def _attempt(
+        self, call: ApiCall[T], deadline: float | None, observation: CallObservation | None
+    ) -> T:
         permit = self._breaker.acquire()
         try:
             phases = self._phase_timeouts(call, deadline)
@@ -166,7 +183,7 @@ class AsyncSharedOllamaClient(BaseClient):
                     raise self._map_exception(call, exc, phases) from exc
             finally:
                 self._slots.release()
-            result = self._complete(call, response.status_code, response.content)
+            result = self._complete(call, response.status_code, response.content, observation)
         except BaseException as exc:
             permit.record(exc)
             raise
@@ -175,7 +192,15 @@ class AsyncSharedOllamaClient(BaseClient):
 
     async def _request(self, call: ApiCall[T]) -> T:
         deadline = self._deadline()
-        return await self._with_retries(deadline, lambda: self._attempt(call, deadline))
+        observation = self._observe(call)
+        try:
+            return await self._with_retries(
+                deadline, lambda: self._attempt(call, deadline, observation), observation
+            )
+        except BaseException as exc:
+            if observation is not None:
+                observation.fail(exc)
+            raise
 
     async def _open_stream(
         self, call: ApiCall[Any], deadline: float | None
@@ -210,10 +235,16 @@ class AsyncSharedOllamaClient(BaseClient):
         if self._needs_ps(call):
             await self._refresh_loaded_models()
         deadline = self._deadline()
-        response, permit, phases = await self._with_retries(
-            deadline, lambda: self._open_stream(call, deadline)
-        )
-        state = StreamState(call, self._base)
+        observation = self._observe(call)
+        try:
+            response, permit, phases = await self._with_retries(
+                deadline, lambda: self._open_stream(call, deadline), observation
+            )
+        except BaseException as exc:
+            if observation is not None:
+                observation.fail(exc)
+            raise
+        state = StreamState(call, self._base, observation)
         try:
             self._limit_reads(response, phases, deadline)
             try:
@@ -229,9 +260,13 @@ class AsyncSharedOllamaClient(BaseClient):
                 self._loaded.mark_warm(call.model)
         except BaseException as exc:
             permit.record(exc)
+            if observation is not None:
+                observation.fail(exc)
             raise
         else:
             permit.success()
+            if observation is not None:
+                observation.finish(state.last or {})
         finally:
             await response.aclose()
             self._slots.release()
@@ -246,7 +281,7 @@ class AsyncSharedOllamaClient(BaseClient):
         tools: Sequence[Mapping[str, Any] | Any | Callable[..., Any]] | None = None,
         stream: Literal[False] = False,
         think: bool | Literal["low", "medium", "high"] | None = None,
-        format: Any = None,  # noqa: A002 (drop-in name)
+        format: Any = None,
         options: Mapping[str, Any] | Any | None = None,
         keep_alive: float | str | None = None,
         logprobs: bool | None = None,
@@ -262,7 +297,7 @@ class AsyncSharedOllamaClient(BaseClient):
         tools: Sequence[Mapping[str, Any] | Any | Callable[..., Any]] | None = None,
         stream: Literal[True],
         think: bool | Literal["low", "medium", "high"] | None = None,
-        format: Any = None,  # noqa: A002 (drop-in name)
+        format: Any = None,
         options: Mapping[str, Any] | Any | None = None,
         keep_alive: float | str | None = None,
         logprobs: bool | None = None,
@@ -278,7 +313,7 @@ class AsyncSharedOllamaClient(BaseClient):
         tools: Sequence[Mapping[str, Any] | Any | Callable[..., Any]] | None = None,
         stream: bool = False,
         think: bool | Literal["low", "medium", "high"] | None = None,
-        format: Any = None,  # noqa: A002 (drop-in name)
+        format: Any = None,
         options: Mapping[str, Any] | Any | None = None,
         keep_alive: float | str | None = None,
         logprobs: bool | None = None,
@@ -293,7 +328,7 @@ class AsyncSharedOllamaClient(BaseClient):
         tools: Sequence[Mapping[str, Any] | Any | Callable[..., Any]] | None = None,
         stream: bool = False,
         think: bool | Literal["low", "medium", "high"] | None = None,
-        format: Any = None,  # noqa: A002 (drop-in name)
+        format: Any = None,
         options: Mapping[str, Any] | Any | None = None,
         keep_alive: float | str | None = None,
         logprobs: bool | None = None,
@@ -318,7 +353,9 @@ class AsyncSharedOllamaClient(BaseClient):
             logprobs=logprobs,
             top_logprobs=top_logprobs,
         )
-        return self._stream(call) if stream else await self._request(call)
+        if stream:
+            return self._stream(call)
+        return await self._request(call)
 
     @overload
     async def generate(
@@ -333,7 +370,7 @@ class AsyncSharedOllamaClient(BaseClient):
         stream: Literal[False] = False,
         think: bool | Literal["low", "medium", "high"] | None = None,
         raw: bool | None = None,
-        format: Any = None,  # noqa: A002 (drop-in name)
+        format: Any = None,
         images: Sequence[str | bytes | Any] | None = None,
         options: Mapping[str, Any] | Any | None = None,
         keep_alive: float | str | None = None,
@@ -357,7 +394,7 @@ class AsyncSharedOllamaClient(BaseClient):
         stream: Literal[True],
         think: bool | Literal["low", "medium", "high"] | None = None,
         raw: bool | None = None,
-        format: Any = None,  # noqa: A002 (drop-in name)
+        format: Any = None,
         images: Sequence[str | bytes | Any] | None = None,
         options: Mapping[str, Any] | Any | None = None,
         keep_alive: float | str | None = None,
@@ -381,7 +418,7 @@ class AsyncSharedOllamaClient(BaseClient):
         stream: bool = False,
         think: bool | Literal["low", "medium", "high"] | None = None,
         raw: bool | None = None,
-        format: Any = None,  # noqa: A002 (drop-in name)
+        format: Any = None,
         images: Sequence[str | bytes | Any] | None = None,
         options: Mapping[str, Any] | Any | None = None,
         keep_alive: float | str | None = None,
@@ -404,7 +441,7 @@ class AsyncSharedOllamaClient(BaseClient):
         stream: bool = False,
         think: bool | Literal["low", "medium", "high"] | None = None,
         raw: bool | None = None,
-        format: Any = None,  # noqa: A002 (drop-in name)
+        format: Any = None,
         images: Sequence[str | bytes | Any] | None = None,
         options: Mapping[str, Any] | Any | None = None,
         keep_alive: float | str | None = None,
@@ -435,12 +472,14 @@ class AsyncSharedOllamaClient(BaseClient):
             height=height,
             steps=steps,
         )
-        return self._stream(call) if stream else await self._request(call)
+        if stream:
+            return self._stream(call)
+        return await self._request(call)
 
     async def embed(
         self,
         model: str = "",
-        input: str | Sequence[str] = "",  # noqa: A002 (drop-in name)
+        input: str | Sequence[str] = "",
         truncate: bool | None = None,
         options: Mapping[str, Any] | Any | None = None,
         keep_alive: float | str | None = None,
@@ -485,7 +524,9 @@ class AsyncSharedOllamaClient(BaseClient):
     ) -> ProgressResponse | AsyncIterator[ProgressResponse]:
         """Download a model (``POST /api/pull``); ``stream=True`` yields progress."""
         call = _calls.pull_call(model, insecure=insecure, stream=stream)
-        return self._stream(call) if stream else await self._request(call)
+        if stream:
+            return self._stream(call)
+        return await self._request(call)
 
     @overload
     async def push(
@@ -502,7 +543,9 @@ class AsyncSharedOllamaClient(BaseClient):
     ) -> ProgressResponse | AsyncIterator[ProgressResponse]:
         """Upload a model to a registry (``POST /api/push``); ``stream=True`` yields progress."""
         call = _calls.push_call(model, insecure=insecure, stream=stream)
-        return self._stream(call) if stream else await self._request(call)
+        if stream:
+            return self._stream(call)
+        return await self._request(call)
 
     async def create(
         self,
@@ -512,7 +555,7 @@ class AsyncSharedOllamaClient(BaseClient):
         files: Mapping[str, str] | None = None,
         adapters: Mapping[str, str] | None = None,
         template: str | None = None,
-        license: str | Sequence[str] | None = None,  # noqa: A002 (drop-in name)
+        license: str | Sequence[str] | None = None,
         system: str | None = None,
         parameters: Mapping[str, Any] | Any | None = None,
         messages: Sequence[Mapping[str, Any] | Any] | None = None,
@@ -533,7 +576,9 @@ class AsyncSharedOllamaClient(BaseClient):
             messages=messages,
             stream=stream,
         )
-        return self._stream(call) if stream else await self._request(call)
+        if stream:
+            return self._stream(call)
+        return await self._request(call)
 
     async def create_blob(self, path: str | PathLike[str]) -> str:
         """Upload a file as a blob (``POST /api/blobs/<digest>``) unless the server has it.
@@ -547,13 +592,13 @@ class AsyncSharedOllamaClient(BaseClient):
         try:
             if (await self._http.head(url, headers=self._headers)).status_code == 200:
                 return digest
-            response = await self._http.post(
-                url, content=_read_blocks(file), headers=self._headers
-            )
+            response = await self._http.post(url, content=_read_blocks(file), headers=self._headers)
         except httpx.HTTPError as exc:
             raise error_from_exception(exc, host=self._base, model=None) from exc
         if response.status_code >= 400:
-            raise error_from_status(response.status_code, response.content, model=None, host=self._base)
+            raise error_from_status(
+                response.status_code, response.content, model=None, host=self._base
+            )
         return digest
 
     async def list(self) -> ListResponse:
@@ -582,6 +627,6 @@ class AsyncSharedOllamaClient(BaseClient):
 
 
 async def _read_blocks(path: Path) -> AsyncIterator[bytes]:
-    with path.open("rb") as handle:  # noqa: ASYNC230 (1 MiB reads of a local file)
+    with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             yield block

@@ -22,9 +22,15 @@ from shared_ollama._error_mapping import error_from_exception, error_from_status
 from shared_ollama._errors import ServerError, SharedOllamaError
 from shared_ollama._host import OllamaHost, resolve_host
 from shared_ollama._json import loads
-from shared_ollama._resilience_policy import DEFAULT_BREAKER_POLICY, DEFAULT_RETRY_POLICY, BreakerPolicy, RetryPolicy
+from shared_ollama._resilience_policy import (
+    DEFAULT_BREAKER_POLICY,
+    DEFAULT_RETRY_POLICY,
+    BreakerPolicy,
+    RetryPolicy,
+)
 from shared_ollama._retry_budget import RetryBudget, budget_for
 from shared_ollama._settings import ClientSettings
+from shared_ollama._telemetry import CallObservation, Instrumentation
 from shared_ollama._timeouts import (
     DEFAULT_TIMEOUT_POLICY,
     PhaseTimeouts,
@@ -76,6 +82,8 @@ class BaseClient:
         retry: Retry policy; ``RetryPolicy(attempts=1)`` disables retries.
         breaker: Circuit-breaker policy, shared by every client of the same host.
         project: Name of the calling project for analytics (defaults to ``SHARED_OLLAMA_PROJECT``).
+        instrumentation: Where spans, metrics and performance records go; by default the global
+            OpenTelemetry providers (a no-op unless the application installed an SDK).
         settings: Environment-derived defaults (tests pass their own).
     """
 
@@ -89,19 +97,27 @@ class BaseClient:
         retry: RetryPolicy = DEFAULT_RETRY_POLICY,
         breaker: BreakerPolicy = DEFAULT_BREAKER_POLICY,
         project: str | None = None,
+        instrumentation: Instrumentation | None = None,
         settings: ClientSettings | None = None,
     ) -> None:
         self._settings = settings if settings is not None else ClientSettings.from_environ()
         self._host: OllamaHost = resolve_host(host, environ=self._settings.environ)
         self._base = self._host.base_url
         self._timeouts: TimeoutPolicy = (
-            DEFAULT_TIMEOUT_POLICY if isinstance(timeout, NotGiven) else timeout_policy_from(timeout)
+            DEFAULT_TIMEOUT_POLICY
+            if isinstance(timeout, NotGiven)
+            else timeout_policy_from(timeout)
         )
         self._retry_policy = retry
         self._breaker: CircuitBreaker = breaker_for(self._base, breaker)
         self._budget: RetryBudget = budget_for(self._base, retry)
         self._loaded = LoadedModels(clock=time.monotonic)
         self.project = project if project is not None else self._settings.project
+        self._instrumentation = (
+            instrumentation
+            if instrumentation is not None
+            else Instrumentation(project=self.project)
+        )
         merged = {
             "content-type": "application/json",
             "accept": "application/json",
@@ -180,6 +196,19 @@ class BaseClient:
         if deadline is not None and time.monotonic() > deadline:
             raise timeout_error("total", timeout=self._timeouts.total, host=self._base)
 
+    def _observe(self, call: ApiCall[Any]) -> CallObservation | None:
+        """Start telemetry for a model call (chat, generate, embed); admin calls are not traced."""
+        if call.operation is None or call.model is None:
+            return None
+        return self._instrumentation.start(
+            operation=call.operation,
+            model=call.model,
+            body=call.payload or {},
+            stream=call.stream,
+            server_address=self._host.host,
+            server_port=self._host.port,
+        )
+
     def _build_request(
         self, client: httpx.Client | httpx.AsyncClient, call: ApiCall[Any], phases: PhaseTimeouts
     ) -> httpx.Request:
@@ -191,7 +220,9 @@ class BaseClient:
             timeout=httpx.Timeout(**phases.as_httpx()),
         )
 
-    def _complete(self, call: ApiCall[T], status: int, body: bytes) -> T:
+    def _complete(
+        self, call: ApiCall[T], status: int, body: bytes, observation: CallObservation | None
+    ) -> T:
         """Turn a whole (non-streaming) reply into the typed result, or raise our error."""
         if status >= 400:
             raise error_from_status(status, body, model=call.model, host=self._base)
@@ -211,9 +242,14 @@ class BaseClient:
             raise error_from_status(500, body, model=call.model, host=self._base)
         if call.operation is not None and call.model is not None:
             self._loaded.mark_warm(call.model)
-        return call.parse(data)
+        result = call.parse(data)
+        if observation is not None:
+            observation.finish(data)
+        return result
 
-    def _map_exception(self, call: ApiCall[Any], exc: Exception, phases: PhaseTimeouts) -> SharedOllamaError:
+    def _map_exception(
+        self, call: ApiCall[Any], exc: Exception, phases: PhaseTimeouts
+    ) -> SharedOllamaError:
         timeout = phases.read if isinstance(exc, httpx.ReadTimeout) else phases.connect
         return error_from_exception(exc, host=self._base, model=call.model, timeout=timeout)
 

@@ -134,7 +134,7 @@ def chat_call(
     tools: Sequence[Any] | None,
     stream: bool,
     think: Any,
-    format: Any,  # noqa: A002 (the drop-in API's name)
+    format: Any,
     options: Any,
     keep_alive: Any,
     logprobs: bool | None = None,
@@ -177,7 +177,7 @@ def generate_call(
     stream: bool,
     think: Any,
     raw: bool | None,
-    format: Any,  # noqa: A002 (the drop-in API's name)
+    format: Any,
     images: Sequence[Any] | None,
     options: Any,
     keep_alive: Any,
@@ -223,7 +223,7 @@ def generate_call(
 
 def embed_call(
     model: str,
-    input: str | Sequence[str],  # noqa: A002 (the drop-in API's name)
+    input: str | Sequence[str],
     *,
     truncate: bool | None,
     options: Any,
@@ -233,7 +233,7 @@ def embed_call(
     """``POST /api/embed``."""
     _require_model(model, "embed")
     if not isinstance(input, str) and not isinstance(input, list):
-        input = list(input)  # noqa: A001
+        input = list(input)
     if dimensions is not None and (isinstance(dimensions, bool) or dimensions <= 0):
         raise ValueError(f"dimensions={dimensions!r} must be a positive integer or None.")
     payload = {
@@ -301,7 +301,7 @@ def create_call(
     files: Mapping[str, str] | None,
     adapters: Mapping[str, str] | None,
     template: str | None,
-    license: str | Sequence[str] | None,  # noqa: A002 (the drop-in API's name)
+    license: str | Sequence[str] | None,
     system: str | None,
     parameters: Any,
     messages: Sequence[Any] | None,
@@ -342,7 +342,9 @@ def copy_call(source: str, destination: str) -> ApiCall[StatusResponse]:
 def delete_call(model: str) -> ApiCall[StatusResponse]:
     """``DELETE /api/delete``."""
     _require_model(model, "delete")
-    return _json_call("DELETE", "/api/delete", {"model": model}, _status_ok, model=model, empty_ok=True)
+    return _json_call(
+        "DELETE", "/api/delete", {"model": model}, _status_ok, model=model, empty_ok=True
+    )
 
 
 def list_call() -> ApiCall[ListResponse]:
@@ -353,7 +355,9 @@ def list_call() -> ApiCall[ListResponse]:
 def show_call(model: str) -> ApiCall[ShowResponse]:
     """``POST /api/show``."""
     _require_model(model, "show")
-    return _json_call("POST", "/api/show", {"model": model}, ShowResponse.model_validate, model=model)
+    return _json_call(
+        "POST", "/api/show", {"model": model}, ShowResponse.model_validate, model=model
+    )
 
 
 def ps_call() -> ApiCall[ProcessResponse]:

@@ -28,6 +28,8 @@ from shared_ollama._resilience_policy import (
 )
 from shared_ollama._retrying import RetryController, sync_retrying
 from shared_ollama._stream_state import StreamState
+from shared_ollama._telemetry import CallObservation, Instrumentation
+from shared_ollama._telemetry_hooks import telemetry_retry_hook as _telemetry_retry_hook
 from shared_ollama._timeouts import PhaseTimeouts
 from shared_ollama._types import (
     ChatResponse,
@@ -66,6 +68,7 @@ class SharedOllamaClient(BaseClient):
         breaker: Circuit-breaker policy.
         max_in_flight: Requests this client sends at once (etiquette on a shared daemon).
         project: Project name for analytics.
+        instrumentation: Telemetry sink (default: the global OpenTelemetry providers).
         http_client: An ``httpx.Client`` to send through (you keep ownership of it).
         transport: An ``httpx`` transport for the client we create (e.g. ``MockTransport``).
         verify: TLS verification, as ``httpx`` takes it.
@@ -83,6 +86,7 @@ class SharedOllamaClient(BaseClient):
         breaker: BreakerPolicy = DEFAULT_BREAKER_POLICY,
         max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
         project: str | None = None,
+        instrumentation: Instrumentation | None = None,
         http_client: httpx.Client | None = None,
         transport: httpx.BaseTransport | None = None,
         verify: Any = True,
@@ -97,6 +101,7 @@ class SharedOllamaClient(BaseClient):
             retry=retry,
             breaker=breaker,
             project=project,
+            instrumentation=instrumentation,
         )
         if max_in_flight < 1:
             raise ValueError(f"max_in_flight={max_in_flight!r} must be at least 1.")
@@ -145,14 +150,26 @@ class SharedOllamaClient(BaseClient):
             return
         self._record_ps(response.content if response.status_code == 200 else None)
 
-    def _with_retries(self, deadline: float | None, attempt: Callable[[], T]) -> T:
-        controller = RetryController(policy=self._retry_policy, budget=self._budget, deadline=deadline)
-        for retry_state in sync_retrying(controller):
+    def _with_retries(
+        self,
+        deadline: float | None,
+        attempt: Callable[[], T],
+        observation: CallObservation | None = None,
+    ) -> T:
+        controller = RetryController(
+            policy=self._retry_policy, budget=self._budget, deadline=deadline
+        )
+        retrying = sync_retrying(controller)
+        if observation is not None:
+            retrying.before_sleep = _telemetry_retry_hook(observation)
+        for retry_state in retrying:
             with retry_state:
                 return attempt()
         raise AssertionError("tenacity ended without a result or an exception")  # pragma: no cover
 
-    def _attempt(self, call: ApiCall[T], deadline: float | None) -> T:
+    def _attempt(
+        self, call: ApiCall[T], deadline: float | None, observation: CallObservation | None
+    ) -> T:
         permit = self._breaker.acquire()
         try:
             phases = self._phase_timeouts(call, deadline)
@@ -165,7 +182,7 @@ class SharedOllamaClient(BaseClient):
                     raise self._map_exception(call, exc, phases) from exc
             finally:
                 self._slots.release()
-            result = self._complete(call, response.status_code, response.content)
+            result = self._complete(call, response.status_code, response.content, observation)
         except BaseException as exc:
             permit.record(exc)
             raise
@@ -174,7 +191,15 @@ class SharedOllamaClient(BaseClient):
 
     def _request(self, call: ApiCall[T]) -> T:
         deadline = self._deadline()
-        return self._with_retries(deadline, lambda: self._attempt(call, deadline))
+        observation = self._observe(call)
+        try:
+            return self._with_retries(
+                deadline, lambda: self._attempt(call, deadline, observation), observation
+            )
+        except BaseException as exc:
+            if observation is not None:
+                observation.fail(exc)
+            raise
 
     def _open_stream(
         self, call: ApiCall[Any], deadline: float | None
@@ -209,10 +234,16 @@ class SharedOllamaClient(BaseClient):
         if self._needs_ps(call):
             self._refresh_loaded_models()
         deadline = self._deadline()
-        response, permit, phases = self._with_retries(
-            deadline, lambda: self._open_stream(call, deadline)
-        )
-        state = StreamState(call, self._base)
+        observation = self._observe(call)
+        try:
+            response, permit, phases = self._with_retries(
+                deadline, lambda: self._open_stream(call, deadline), observation
+            )
+        except BaseException as exc:
+            if observation is not None:
+                observation.fail(exc)
+            raise
+        state = StreamState(call, self._base, observation)
         try:
             self._limit_reads(response, phases, deadline)
             try:
@@ -226,9 +257,13 @@ class SharedOllamaClient(BaseClient):
                 self._loaded.mark_warm(call.model)
         except BaseException as exc:
             permit.record(exc)
+            if observation is not None:
+                observation.fail(exc)
             raise
         else:
             permit.success()
+            if observation is not None:
+                observation.finish(state.last or {})
         finally:
             response.close()
             self._slots.release()
@@ -243,7 +278,7 @@ class SharedOllamaClient(BaseClient):
         tools: Sequence[Mapping[str, Any] | Any | Callable[..., Any]] | None = None,
         stream: Literal[False] = False,
         think: bool | Literal["low", "medium", "high"] | None = None,
-        format: Any = None,  # noqa: A002 (drop-in name)
+        format: Any = None,
         options: Mapping[str, Any] | Any | None = None,
         keep_alive: float | str | None = None,
         logprobs: bool | None = None,
@@ -259,7 +294,7 @@ class SharedOllamaClient(BaseClient):
         tools: Sequence[Mapping[str, Any] | Any | Callable[..., Any]] | None = None,
         stream: Literal[True],
         think: bool | Literal["low", "medium", "high"] | None = None,
-        format: Any = None,  # noqa: A002 (drop-in name)
+        format: Any = None,
         options: Mapping[str, Any] | Any | None = None,
         keep_alive: float | str | None = None,
         logprobs: bool | None = None,
@@ -275,7 +310,7 @@ class SharedOllamaClient(BaseClient):
         tools: Sequence[Mapping[str, Any] | Any | Callable[..., Any]] | None = None,
         stream: bool = False,
         think: bool | Literal["low", "medium", "high"] | None = None,
-        format: Any = None,  # noqa: A002 (drop-in name)
+        format: Any = None,
         options: Mapping[str, Any] | Any | None = None,
         keep_alive: float | str | None = None,
         logprobs: bool | None = None,
@@ -290,7 +325,7 @@ class SharedOllamaClient(BaseClient):
         tools: Sequence[Mapping[str, Any] | Any | Callable[..., Any]] | None = None,
         stream: bool = False,
         think: bool | Literal["low", "medium", "high"] | None = None,
-        format: Any = None,  # noqa: A002 (drop-in name)
+        format: Any = None,
         options: Mapping[str, Any] | Any | None = None,
         keep_alive: float | str | None = None,
         logprobs: bool | None = None,
@@ -330,7 +365,7 @@ class SharedOllamaClient(BaseClient):
         stream: Literal[False] = False,
         think: bool | Literal["low", "medium", "high"] | None = None,
         raw: bool | None = None,
-        format: Any = None,  # noqa: A002 (drop-in name)
+        format: Any = None,
         images: Sequence[str | bytes | Any] | None = None,
         options: Mapping[str, Any] | Any | None = None,
         keep_alive: float | str | None = None,
@@ -354,7 +389,7 @@ class SharedOllamaClient(BaseClient):
         stream: Literal[True],
         think: bool | Literal["low", "medium", "high"] | None = None,
         raw: bool | None = None,
-        format: Any = None,  # noqa: A002 (drop-in name)
+        format: Any = None,
         images: Sequence[str | bytes | Any] | None = None,
         options: Mapping[str, Any] | Any | None = None,
         keep_alive: float | str | None = None,
@@ -378,7 +413,7 @@ class SharedOllamaClient(BaseClient):
         stream: bool = False,
         think: bool | Literal["low", "medium", "high"] | None = None,
         raw: bool | None = None,
-        format: Any = None,  # noqa: A002 (drop-in name)
+        format: Any = None,
         images: Sequence[str | bytes | Any] | None = None,
         options: Mapping[str, Any] | Any | None = None,
         keep_alive: float | str | None = None,
@@ -401,7 +436,7 @@ class SharedOllamaClient(BaseClient):
         stream: bool = False,
         think: bool | Literal["low", "medium", "high"] | None = None,
         raw: bool | None = None,
-        format: Any = None,  # noqa: A002 (drop-in name)
+        format: Any = None,
         images: Sequence[str | bytes | Any] | None = None,
         options: Mapping[str, Any] | Any | None = None,
         keep_alive: float | str | None = None,
@@ -437,7 +472,7 @@ class SharedOllamaClient(BaseClient):
     def embed(
         self,
         model: str = "",
-        input: str | Sequence[str] = "",  # noqa: A002 (drop-in name)
+        input: str | Sequence[str] = "",
         truncate: bool | None = None,
         options: Mapping[str, Any] | Any | None = None,
         keep_alive: float | str | None = None,
@@ -509,7 +544,7 @@ class SharedOllamaClient(BaseClient):
         files: Mapping[str, str] | None = None,
         adapters: Mapping[str, str] | None = None,
         template: str | None = None,
-        license: str | Sequence[str] | None = None,  # noqa: A002 (drop-in name)
+        license: str | Sequence[str] | None = None,
         system: str | None = None,
         parameters: Mapping[str, Any] | Any | None = None,
         messages: Sequence[Mapping[str, Any] | Any] | None = None,
@@ -549,7 +584,9 @@ class SharedOllamaClient(BaseClient):
         except httpx.HTTPError as exc:
             raise error_from_exception(exc, host=self._base, model=None) from exc
         if response.status_code >= 400:
-            raise error_from_status(response.status_code, response.content, model=None, host=self._base)
+            raise error_from_status(
+                response.status_code, response.content, model=None, host=self._base
+            )
         return digest
 
     def list(self) -> ListResponse:
@@ -575,4 +612,3 @@ class SharedOllamaClient(BaseClient):
     def version(self) -> VersionResponse:
         """The server's version (``GET /api/version``), the cheapest health probe."""
         return self._request(_calls.version_call())
-

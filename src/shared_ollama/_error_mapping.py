@@ -192,9 +192,7 @@ _PHASE_ADVICE: dict[TimeoutPhase, str] = {
 }
 
 
-def timeout_error(
-    phase: TimeoutPhase, *, timeout: float | None, host: str
-) -> RequestTimeoutError:
+def timeout_error(phase: TimeoutPhase, *, timeout: float | None, host: str) -> RequestTimeoutError:
     """A :class:`RequestTimeoutError` for ``phase`` with advice on what to do."""
     limit = f" after {timeout:g} s" if timeout is not None else ""
     return RequestTimeoutError(
@@ -245,7 +243,8 @@ def error_from_exception(
         )
     if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
         return RequestError(
-            f"The address {host} cannot be used ({exc}); give an http:// or https:// URL.", host=host
+            f"The address {host} cannot be used ({exc}); give an http:// or https:// URL.",
+            host=host,
         )
     if received_bytes and isinstance(exc, httpx.TransportError | ValueError):
         return StreamInterruptedError(

@@ -176,7 +176,9 @@ def parse_host(value: str, *, source: str = "host") -> OllamaHost:
     return OllamaHost(scheme, host, port, clean_path, username, password)
 
 
-def resolve_host(host: str | None = None, *, environ: Mapping[str, str] | None = None) -> OllamaHost:
+def resolve_host(
+    host: str | None = None, *, environ: Mapping[str, str] | None = None
+) -> OllamaHost:
     """Find the Ollama server: the argument, then the environment, then the default.
 
     Args:

@@ -51,4 +51,6 @@ class ClientSettings:
 
     def __repr__(self) -> str:
         key = "set" if self.api_key else "unset"
-        return f"ClientSettings(hosts={dict(self.environ)!r}, api_key={key}, project={self.project!r})"
+        return (
+            f"ClientSettings(hosts={dict(self.environ)!r}, api_key={key}, project={self.project!r})"
+        )

@@ -47,7 +47,17 @@ class StreamState(Generic[T]):
         observer: Receives each decoded chunk (may be ``None``).
     """
 
-    __slots__ = ("_call", "_decoder", "_done", "_extract", "_host", "_observer", "_parts", "chunks")
+    __slots__ = (
+        "_call",
+        "_decoder",
+        "_done",
+        "_extract",
+        "_host",
+        "_observer",
+        "_parts",
+        "chunks",
+        "last",
+    )
 
     def __init__(self, call: ApiCall[T], host: str, observer: ChunkObserver | None = None) -> None:
         self._call = call
@@ -58,6 +68,7 @@ class StreamState(Generic[T]):
         self._extract = {"chat": _chat_text, "generate": _generate_text}.get(call.partial or "")
         self._done = False
         self.chunks = 0
+        self.last: Any = None
 
     @property
     def partial(self) -> str:
@@ -122,6 +133,7 @@ class StreamState(Generic[T]):
             if value.get("done"):
                 self._done = True
         self.chunks += 1
+        self.last = value
         if self._observer is not None:
             self._observer.chunk(value)
         return self._call.parse(value)

@@ -62,7 +62,7 @@ class LoadedModels:
         """Replace the list with an ``/api/ps`` answer (model names)."""
         now = self._clock()
         with self._lock:
-            self._warm_until = {name: now + self._ps_ttl for name in models}
+            self._warm_until = dict.fromkeys(models, now + self._ps_ttl)
             self._fetched_at = now
 
     def mark_warm(self, model: str) -> None:

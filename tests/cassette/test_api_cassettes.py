@@ -40,7 +40,7 @@ def test_api_async_flows_replay() -> None:
 
 
 def test_api_copy_and_delete_replay() -> None:
-    """copy then delete a model alias, and deleting it twice fails."""
+    """Copy then delete a model alias, and deleting it twice fails."""
     with SharedOllamaClient(_url()) as client:
         seen = copy_delete_flow(client, MODEL)
     assert seen == {"listed": True, "after": False}

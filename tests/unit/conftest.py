@@ -62,13 +62,13 @@ def mode(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def make_api(mode: str) -> Iterator[Callable[..., ApiRunner]]:
+def make_api(mode: str) -> Callable[..., ApiRunner]:
     """Build an :class:`ApiRunner` for the current mode around a MockTransport handler."""
 
     def build(handler: Handler, **client_kwargs: Any) -> ApiRunner:
         return ApiRunner(mode, handler, **client_kwargs)
 
-    yield build
+    return build
 
 
 class ChunkedBody(httpx.SyncByteStream, httpx.AsyncByteStream):

@@ -176,9 +176,11 @@ def test_error_status_maps_to_its_class_stream_or_not(
     """Each Ollama error status raises its own class, the same for streaming and not."""
     for stream in (False, True):
         api = make_api(
-            lambda request: httpx.Response(200, json={"models": []})
-            if request.url.path == "/api/ps"
-            else httpx.Response(status, json={"error": error})
+            lambda request: (
+                httpx.Response(200, json={"models": []})
+                if request.url.path == "/api/ps"
+                else httpx.Response(status, json={"error": error})
+            )
         )
         with pytest.raises(expected) as caught:
             api.run("chat", "nope", [{"role": "user", "content": "x"}], stream=stream)
@@ -188,7 +190,11 @@ def test_error_status_maps_to_its_class_stream_or_not(
 
 def test_model_not_found_names_the_pull_command(make_api: MakeApi) -> None:
     """The 404 message tells the user exactly how to fetch the model."""
-    api = make_api(lambda r: httpx.Response(404, json={"error": 'model "qwen3" not found, try pulling it first'}))
+    api = make_api(
+        lambda r: httpx.Response(
+            404, json={"error": 'model "qwen3" not found, try pulling it first'}
+        )
+    )
     with pytest.raises(ModelNotFoundError) as caught:
         api.run("show", "qwen3")
     assert caught.value.model == "qwen3"
@@ -218,7 +224,10 @@ def test_connection_refused_is_retried_then_unavailable(make_api: MakeApi) -> No
 
 def test_transient_server_fault_recovers_on_retry(make_api: MakeApi) -> None:
     """A 500 followed by success returns the success: one retry for a server fault."""
-    replies = [httpx.Response(500, json={"error": "no slots"}), httpx.Response(200, json={"version": "0.5.4"})]
+    replies = [
+        httpx.Response(500, json={"error": "no slots"}),
+        httpx.Response(200, json={"version": "0.5.4"}),
+    ]
     api = make_api(lambda r: replies.pop(0))
     assert api.run("version").version == "0.5.4"
     assert len(api.requests) == 2
@@ -249,7 +258,9 @@ def test_embed_returns_vectors_in_input_order(make_api: MakeApi) -> None:
 
 def test_generate_sends_every_documented_field(make_api: MakeApi) -> None:
     """generate() forwards suffix, system, template, context, raw, images and think."""
-    api = make_api(lambda r: httpx.Response(200, json={"model": "m", "response": "ok", "done": True}))
+    api = make_api(
+        lambda r: httpx.Response(200, json={"model": "m", "response": "ok", "done": True})
+    )
     result = api.run(
         "generate",
         "m",
@@ -335,7 +346,9 @@ def test_client_resolves_host_from_environment(monkeypatch: pytest.MonkeyPatch) 
         assert client.base_url == "http://127.0.0.1:4321"
 
 
-def test_client_sends_bearer_token_and_basic_auth(make_api: MakeApi, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_client_sends_bearer_token_and_basic_auth(
+    make_api: MakeApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """OLLAMA_API_KEY becomes a bearer token; custom headers are kept."""
     monkeypatch.setenv("OLLAMA_API_KEY", "sekrit")
     api = make_api(lambda r: httpx.Response(200, json={"version": "1"}), headers={"X-Team": "a"})

@@ -23,7 +23,9 @@ def _all_httpx_exceptions() -> list[type[Exception]]:
         (
             obj
             for obj in vars(httpx).values()
-            if inspect.isclass(obj) and issubclass(obj, Exception) and obj.__module__.startswith("httpx")
+            if inspect.isclass(obj)
+            and issubclass(obj, Exception)
+            and obj.__module__.startswith("httpx")
         ),
         key=lambda cls: cls.__name__,
     )
@@ -43,10 +45,17 @@ def _instance(cls: type[Exception]) -> Exception:
 
 @pytest.mark.parametrize("cls", _all_httpx_exceptions(), ids=lambda cls: cls.__name__)
 @pytest.mark.parametrize("received", [False, True], ids=["before-first-byte", "mid-stream"])
-def test_every_httpx_exception_is_mapped_into_our_tree(cls: type[Exception], received: bool) -> None:
+def test_every_httpx_exception_is_mapped_into_our_tree(
+    cls: type[Exception], received: bool
+) -> None:
     """No httpx exception escapes: each maps to a SharedOllamaError with a helpful message."""
     mapped = error_from_exception(
-        _instance(cls), host=HOST, model="m", received_bytes=received, partial="p", chunks_received=1
+        _instance(cls),
+        host=HOST,
+        model="m",
+        received_bytes=received,
+        partial="p",
+        chunks_received=1,
     )
     assert isinstance(mapped, SharedOllamaError)
     assert HOST in str(mapped)
@@ -103,7 +112,9 @@ def test_error_line_before_any_chunk_is_classified_like_a_status() -> None:
         host=HOST,
     )
     assert isinstance(mapped, ModelNotFoundError)
-    later = error_from_stream_line({"error": "boom"}, partial="ab", chunks_received=2, model="x", host=HOST)
+    later = error_from_stream_line(
+        {"error": "boom"}, partial="ab", chunks_received=2, model="x", host=HOST
+    )
     assert isinstance(later, StreamInterruptedError)
     assert later.partial == "ab"
 

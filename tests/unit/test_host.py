@@ -90,7 +90,11 @@ def test_parse_host_keeps_credentials_out_of_base_url() -> None:
         ({"OLLAMA_HOST": "gpu:1"}, "http://gpu:1"),
         ({"OLLAMA_HOST": "gpu:1", "OLLAMA_BASE_URL": "http://base:2"}, "http://base:2"),
         (
-            {"OLLAMA_HOST": "gpu:1", "OLLAMA_BASE_URL": "http://base:2", "SHARED_OLLAMA_URL": "s:3"},
+            {
+                "OLLAMA_HOST": "gpu:1",
+                "OLLAMA_BASE_URL": "http://base:2",
+                "SHARED_OLLAMA_URL": "s:3",
+            },
             "http://s:3",
         ),
         ({"SHARED_OLLAMA_URL": "", "OLLAMA_HOST": "gpu:1"}, "http://gpu:1"),
@@ -124,7 +128,13 @@ def test_get_ollama_base_url_reads_process_environment(monkeypatch: pytest.Monke
 
 @pytest.mark.parametrize(
     ("value", "loopback"),
-    [("localhost", True), ("127.0.0.9", True), ("::1", True), ("example.com", False), ("10.0.0.1", False)],
+    [
+        ("localhost", True),
+        ("127.0.0.9", True),
+        ("::1", True),
+        ("example.com", False),
+        ("10.0.0.1", False),
+    ],
 )
 def test_ollama_host_is_loopback(value: str, loopback: bool) -> None:
     """is_loopback tells a local daemon from a remote one."""

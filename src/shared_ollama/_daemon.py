@@ -1,0 +1,489 @@
+"""Starting and stopping the shared ``ollama serve`` on this machine.
+
+A start happens under a cross-process file lock, and health is checked again once the lock is
+held, so many processes starting at once start exactly one daemon. It runs detached (its own
+session), logs to the files :mod:`shared_ollama._daemon_files` describes, and counts as started
+once ``/api/version`` answers. A stop signals only the process the pid file names, and only
+when its create time matches: never a daemon someone else runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, Literal, Protocol
+
+import filelock
+import psutil
+
+from shared_ollama._binary import find_ollama_binary
+from shared_ollama._daemon_files import (
+    DaemonSettings,
+    PidRecord,
+    identity_matches,
+    owned_record,
+    read_record,
+    rotate_log,
+    tail_lines,
+    write_record,
+)
+from shared_ollama._errors import OllamaUnavailableError
+from shared_ollama._health import ServiceHealth, check_service_health
+from shared_ollama._host import OllamaHost, resolve_host
+from shared_ollama._serve_env import (
+    DEFAULT_KEEP_ALIVE,
+    MachineInfo,
+    ServeEnvironment,
+    serve_environment,
+)
+
+__all__ = [
+    "DEFAULT_START_DEADLINE_S",
+    "DEFAULT_STOP_TIMEOUT_S",
+    "DaemonInfo",
+    "DaemonRuntime",
+    "ProcessHandle",
+    "StopResult",
+    "local_target",
+    "start_daemon",
+    "stop_daemon",
+]
+
+DEFAULT_START_DEADLINE_S = 30.0
+DEFAULT_STOP_TIMEOUT_S = 10.0
+_POLL_INTERVAL_S = 0.1
+_LOCK_MARGIN_S = 30.0
+
+
+def local_target(base_url: str | None) -> OllamaHost:
+    """The address of a daemon this machine can start or stop.
+
+    Raises:
+        ValueError: The address is not on this machine (or uses https), so no local daemon
+            can serve it.
+    """
+    host = resolve_host(base_url)
+    if not host.is_loopback or host.scheme != "http" or host.path:
+        raise ValueError(
+            f"cannot manage a daemon for {host.base_url}: only a plain http address on this "
+            "machine (127.0.0.1, localhost, [::1]) can be started or stopped here. Start Ollama "
+            "on the machine that serves that address."
+        )
+    return host
+
+
+# --- the process seam ------------------------------------------------------------------------
+
+
+class ProcessHandle(Protocol):
+    """What :func:`start_daemon` needs from a spawned process (``subprocess.Popen`` fits)."""
+
+    @property
+    def pid(self) -> int:
+        """The process id."""
+
+    def poll(self) -> int | None:
+        """The exit code, or ``None`` while running."""
+
+    def terminate(self) -> None:
+        """Ask the process to stop."""
+
+    def wait(self, timeout: float | None = None) -> int:
+        """Wait for the exit code."""
+
+
+Spawn = Callable[[list[str], Mapping[str, str], IO[bytes], IO[bytes]], ProcessHandle]
+
+# Daemons this process started, kept so they are reaped (no zombie, no ResourceWarning).
+_SPAWNED: dict[int, subprocess.Popen[bytes]] = {}
+
+
+def _spawn_detached(
+    argv: list[str], env: Mapping[str, str], stdout: IO[bytes], stderr: IO[bytes]
+) -> ProcessHandle:
+    extra: dict[str, Any] = {}
+    if sys.platform == "win32":  # pragma: no cover - POSIX here
+        extra["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP | subprocess.DETACHED_PROCESS
+    else:
+        extra["start_new_session"] = True
+    process = subprocess.Popen(  # noqa: S603 (argv is the ollama binary and "serve")
+        argv,
+        stdin=subprocess.DEVNULL,
+        stdout=stdout,
+        stderr=stderr,
+        env=dict(env),
+        close_fds=True,
+        **extra,
+    )
+    _SPAWNED[process.pid] = process
+    return process
+
+
+def _create_time(pid: int) -> float | None:
+    """The create time of the living process ``pid``, or ``None``."""
+    try:
+        process = psutil.Process(pid)
+        if process.status() == psutil.STATUS_ZOMBIE:
+            _reap(pid)
+            return None
+        return process.create_time()
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return None
+
+
+def _reap(pid: int) -> None:
+    process = _SPAWNED.pop(pid, None)
+    if process is not None:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=0)
+
+
+@dataclass(frozen=True, slots=True)
+class DaemonRuntime:
+    """The I/O that daemon management uses; tests replace parts of it with fakes.
+
+    Attributes:
+        probe: Health probe (``check_service_health``).
+        spawn: Starts a detached process with redirected output.
+        create_time: The create time of a living pid, or ``None``.
+        machine: Describes this machine (``MachineInfo.detect``).
+        clock: Monotonic clock.
+        sleep: Pause between probes.
+    """
+
+    probe: Callable[..., ServiceHealth] = check_service_health
+    spawn: Spawn = _spawn_detached
+    create_time: Callable[[int], float | None] = _create_time
+    machine: Callable[[], MachineInfo] = MachineInfo.detect
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+
+
+_DEFAULT_RUNTIME = DaemonRuntime()
+
+
+def _lock(settings: DaemonSettings, port: int, timeout: float) -> filelock.BaseFileLock:
+    settings.runtime_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return filelock.FileLock(str(settings.lock_path(port)), timeout=timeout)
+
+
+# --- start -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DaemonInfo:
+    """What :func:`start_daemon` did.
+
+    Attributes:
+        base_url: Where the daemon answers.
+        started: ``True`` when this call started it, ``False`` when one already answered.
+        pid: The daemon's pid when shared-ollama started it (now or earlier), else ``None``.
+        version: The server's version.
+        binary: The executable started (``None`` when nothing was started).
+        log_path: The daemon's stdout log.
+        error_log_path: The daemon's stderr log.
+        environment: The serve environment used (``None`` when nothing was started).
+    """
+
+    base_url: str
+    started: bool
+    pid: int | None
+    version: str | None
+    binary: str | None = None
+    log_path: Path | None = None
+    error_log_path: Path | None = None
+    environment: ServeEnvironment | None = None
+
+
+def _failure(message: str, settings: DaemonSettings, url: str) -> OllamaUnavailableError:
+    tail = tail_lines(settings.error_log_path)
+    if tail:
+        message += f"\nLast lines of {settings.error_log_path}:\n" + "\n".join(tail)
+    else:
+        message += f"\n{settings.error_log_path} is empty."
+    return OllamaUnavailableError(message, host=url)
+
+
+def start_daemon(
+    *,
+    base_url: str | None = None,
+    settings: DaemonSettings | None = None,
+    binary: str | os.PathLike[str] | None = None,
+    env_overrides: Mapping[str, str] | None = None,
+    keep_alive: str = DEFAULT_KEEP_ALIVE,
+    bind_all: bool = False,
+    deadline_s: float = DEFAULT_START_DEADLINE_S,
+    runtime: DaemonRuntime = _DEFAULT_RUNTIME,
+) -> DaemonInfo:
+    """Start ``ollama serve`` for ``base_url`` unless an Ollama already answers there.
+
+    Safe to call from many processes at once: the start happens under a file lock, and health
+    is checked again once the lock is held, so exactly one daemon starts.
+
+    Args:
+        base_url: The loopback address to serve (default: resolved from the environment).
+        settings: Folders and environment (default :meth:`DaemonSettings.from_env`).
+        binary: The ``ollama`` executable (default: :func:`find_ollama_binary`).
+        env_overrides: Variables set over the computed serve environment.
+        keep_alive: ``OLLAMA_KEEP_ALIVE`` unless the user set it.
+        bind_all: Listen on all interfaces instead of loopback (logged as a warning).
+        deadline_s: How long to wait for ``/api/version`` to answer.
+        runtime: The I/O seam (tests pass fakes).
+
+    Returns:
+        What was done, with the pid when we started the daemon.
+
+    Raises:
+        ValueError: ``base_url`` is not on this machine.
+        OllamaBinaryNotFoundError: No ``ollama`` executable was found.
+        OllamaUnavailableError: The daemon exited or did not answer in time; the message holds
+            the last lines of its error log.
+    """
+    host = local_target(base_url)
+    url, port = host.base_url, host.port
+    cfg = settings or DaemonSettings.from_env()
+    health = runtime.probe(url)
+    if health.up:
+        return _already_up(cfg, port, health, runtime)
+    try:
+        with _lock(cfg, port, deadline_s + _LOCK_MARGIN_S):
+            health = runtime.probe(url)
+            if health.up:
+                return _already_up(cfg, port, health, runtime)
+            record = owned_record(cfg, port, runtime.create_time)
+            if record is not None:  # ours, alive, still starting or hung
+                return _await_existing(cfg, record, deadline_s, runtime)
+            return _spawn_and_wait(
+                cfg,
+                host,
+                binary=binary,
+                env_overrides=env_overrides,
+                keep_alive=keep_alive,
+                bind_all=bind_all,
+                deadline_s=deadline_s,
+                runtime=runtime,
+            )
+    except filelock.Timeout as exc:
+        raise OllamaUnavailableError(
+            f"another process held {cfg.lock_path(port)} for over {deadline_s + _LOCK_MARGIN_S:g}s "
+            f"while starting Ollama at {url}; check `shared-ollama status` and its logs in "
+            f"{cfg.logs_dir}",
+            host=url,
+        ) from exc
+
+
+def _already_up(
+    settings: DaemonSettings, port: int, health: ServiceHealth, runtime: DaemonRuntime
+) -> DaemonInfo:
+    record = owned_record(settings, port, runtime.create_time)
+    return DaemonInfo(
+        base_url=health.base_url,
+        started=False,
+        pid=record.pid if record else None,
+        version=health.version,
+        binary=record.binary if record else None,
+        log_path=settings.log_path,
+        error_log_path=settings.error_log_path,
+    )
+
+
+def _await_existing(
+    settings: DaemonSettings, record: PidRecord, deadline_s: float, runtime: DaemonRuntime
+) -> DaemonInfo:
+    end = runtime.clock() + deadline_s
+    while True:
+        health = runtime.probe(record.base_url)
+        if health.up:
+            return _already_up(settings, record.port, health, runtime)
+        if runtime.clock() >= end or not identity_matches(record, runtime.create_time(record.pid)):
+            raise _failure(
+                f"the Ollama that shared-ollama started (pid {record.pid}) does not answer at "
+                f"{record.base_url}: {health.error}. Run `shared-ollama restart`.",
+                settings,
+                record.base_url,
+            )
+        runtime.sleep(_POLL_INTERVAL_S)
+
+
+def _spawn_and_wait(
+    settings: DaemonSettings,
+    host: OllamaHost,
+    *,
+    binary: str | os.PathLike[str] | None,
+    env_overrides: Mapping[str, str] | None,
+    keep_alive: str,
+    bind_all: bool,
+    deadline_s: float,
+    runtime: DaemonRuntime,
+) -> DaemonInfo:
+    url, port = host.base_url, host.port
+    executable = Path(binary) if binary is not None else find_ollama_binary(settings.environ)
+    serve_env = serve_environment(
+        runtime.machine(),
+        port=port,
+        user_env=settings.environ,
+        keep_alive=keep_alive,
+        bind_all=bind_all,
+        loopback="[::1]" if host.host == "::1" else "127.0.0.1",
+    )
+    env = {**serve_env.merged(settings.environ), **(env_overrides or {})}
+    settings.logs_dir.mkdir(parents=True, exist_ok=True)
+    for path in (settings.log_path, settings.error_log_path):
+        rotate_log(path, settings.log_max_bytes)
+    with settings.log_path.open("ab") as out, settings.error_log_path.open("ab") as err:
+        process = runtime.spawn([str(executable), "serve"], env, out, err)
+    created = runtime.create_time(process.pid)
+    record = PidRecord(process.pid, created or 0.0, port, str(executable), url)
+    write_record(settings.pid_path(port), record)
+    end = runtime.clock() + deadline_s
+    while True:
+        code = process.poll()
+        if code is not None:
+            settings.pid_path(port).unlink(missing_ok=True)
+            _reap(process.pid)
+            raise _failure(
+                f"`{executable} serve` exited with code {code} before answering at {url}.",
+                settings,
+                url,
+            )
+        health = runtime.probe(url, timeout=1.0)
+        if health.up:
+            return DaemonInfo(
+                base_url=url,
+                started=True,
+                pid=process.pid,
+                version=health.version,
+                binary=str(executable),
+                log_path=settings.log_path,
+                error_log_path=settings.error_log_path,
+                environment=serve_env,
+            )
+        if runtime.clock() >= end:
+            process.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=5)
+            _reap(process.pid)
+            settings.pid_path(port).unlink(missing_ok=True)
+            raise _failure(
+                f"`{executable} serve` did not answer at {url} within {deadline_s:g}s "
+                f"({health.error}); it was stopped.",
+                settings,
+                url,
+            )
+        runtime.sleep(_POLL_INTERVAL_S)
+
+
+# --- stop ------------------------------------------------------------------------------------
+
+StopOutcome = Literal["stopped", "killed", "not_running", "stale", "not_ours"]
+
+
+@dataclass(frozen=True, slots=True)
+class StopResult:
+    """What :func:`stop_daemon` did.
+
+    Attributes:
+        outcome: ``stopped`` (SIGTERM sufficed), ``killed`` (SIGKILL was needed),
+            ``not_running`` (nothing answers, no pid file), ``stale`` (the pid file named a
+            process that is gone or not ours; the file was removed), ``not_ours`` (an Ollama
+            answers that shared-ollama did not start: left alone).
+        base_url: The address concerned.
+        pid: The daemon's pid when known.
+        message: One sentence for people.
+    """
+
+    outcome: StopOutcome
+    base_url: str
+    pid: int | None
+    message: str
+
+    @property
+    def ok(self) -> bool:
+        """Whether nothing of ours is left running (every outcome but ``not_ours``)."""
+        return self.outcome != "not_ours"
+
+
+def stop_daemon(
+    *,
+    base_url: str | None = None,
+    settings: DaemonSettings | None = None,
+    timeout_s: float = DEFAULT_STOP_TIMEOUT_S,
+    runtime: DaemonRuntime = _DEFAULT_RUNTIME,
+) -> StopResult:
+    """Stop the daemon shared-ollama started for ``base_url``; never anyone else's.
+
+    SIGTERM first; SIGKILL (to the daemon's whole process group) after ``timeout_s``.
+
+    Args:
+        base_url: The loopback address (default: resolved from the environment).
+        settings: Folders (default :meth:`DaemonSettings.from_env`).
+        timeout_s: How long SIGTERM gets before SIGKILL.
+        runtime: The I/O seam (tests pass fakes).
+
+    Returns:
+        What was done.
+
+    Raises:
+        ValueError: ``base_url`` is not on this machine.
+    """
+    host = local_target(base_url)
+    url, port = host.base_url, host.port
+    cfg = settings or DaemonSettings.from_env()
+    pid_path = cfg.pid_path(port)
+    with _lock(cfg, port, timeout_s + _LOCK_MARGIN_S + DEFAULT_START_DEADLINE_S):
+        record = read_record(pid_path)
+        if record is None or not identity_matches(record, runtime.create_time(record.pid)):
+            stale = pid_path.exists()
+            pid_path.unlink(missing_ok=True)
+            if runtime.probe(url).up:
+                return StopResult(
+                    "not_ours",
+                    url,
+                    None,
+                    f"an Ollama that shared-ollama did not start answers at {url}; it was left "
+                    "alone. Stop it where it was started (e.g. quit the Ollama app, or "
+                    "`systemctl stop ollama`).",
+                )
+            if stale:
+                return StopResult(
+                    "stale",
+                    url,
+                    record.pid if record else None,
+                    f"removed a stale pid file {pid_path}; nothing was running",
+                )
+            return StopResult("not_running", url, None, f"no Ollama runs at {url}")
+        outcome = _terminate(record.pid, timeout_s)
+        pid_path.unlink(missing_ok=True)
+        _reap(record.pid)
+    verb = "stopped" if outcome == "stopped" else "killed (it ignored SIGTERM)"
+    return StopResult(outcome, url, record.pid, f"Ollama (pid {record.pid}) at {url} {verb}")
+
+
+def _terminate(pid: int, timeout_s: float) -> Literal["stopped", "killed"]:
+    try:
+        process = psutil.Process(pid)
+        process.terminate()
+        process.wait(timeout=timeout_s)
+    except psutil.TimeoutExpired:
+        pass
+    except psutil.NoSuchProcess:
+        return "stopped"
+    else:
+        return "stopped"
+    killpg = getattr(os, "killpg", None)
+    try:
+        if killpg is not None and os.getpgid(pid) == pid:
+            killpg(pid, signal.SIGKILL)
+        else:
+            process.kill()
+        process.wait(timeout=timeout_s)
+    except (psutil.NoSuchProcess, ProcessLookupError):
+        pass
+    return "killed"

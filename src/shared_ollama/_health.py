@@ -1,0 +1,499 @@
+"""Is the shared Ollama up? Health probes, waiting for readiness, and a cached per-client gate.
+
+A probe asks ``/api/version`` (the cheapest route) and then ``/api/ps`` (the loaded models). It
+never raises for a server that is down: it returns a :class:`ServiceHealth` with ``up=False``
+and the reason, which says what to do. The sync and async probes are thin I/O shells over the
+same pure functions (:func:`health_from_answers`, :func:`describe_failure`).
+
+:func:`ensure_service_running` is the gate callers put in front of their work: it raises
+:class:`~shared_ollama.OllamaUnavailableError` when nothing answers (or starts the daemon when
+asked to), and :class:`~shared_ollama.ModelNotFoundError` with the exact ``pull`` command when a
+model is missing.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from shared_ollama._errors import ModelNotFoundError, OllamaUnavailableError
+from shared_ollama._host import resolve_host
+
+__all__ = [
+    "DEFAULT_GATE_TTL_S",
+    "DEFAULT_HEALTH_TIMEOUT_S",
+    "DEFAULT_READY_DEADLINE_S",
+    "DEFAULT_READY_INTERVAL_S",
+    "HealthGate",
+    "ServiceHealth",
+    "acheck_service_health",
+    "check_service_health",
+    "describe_failure",
+    "ensure_service_running",
+    "health_from_answers",
+    "list_model_names",
+    "model_is_present",
+    "parse_model_entries",
+    "wait_until_ready",
+]
+
+DEFAULT_HEALTH_TIMEOUT_S = 2.0
+DEFAULT_READY_DEADLINE_S = 30.0
+DEFAULT_READY_INTERVAL_S = 0.2
+DEFAULT_GATE_TTL_S = 5.0
+START_HINT = "start Ollama with `shared-ollama start` (or `ollama serve`)"
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceHealth:
+    """What a health probe found.
+
+    Attributes:
+        up: Whether an Ollama answered ``/api/version``.
+        base_url: The server probed (without credentials).
+        version: The server's version when up.
+        latency_s: Seconds ``/api/version`` took to answer, when up.
+        loaded_models: Names of the models in memory (``/api/ps``), when known.
+        error: Why the server is down (and what to do), or what part of the probe failed.
+    """
+
+    up: bool
+    base_url: str
+    version: str | None = None
+    latency_s: float | None = None
+    loaded_models: tuple[str, ...] = ()
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The status as plain JSON-ready data."""
+        return {
+            "up": self.up,
+            "base_url": self.base_url,
+            "version": self.version,
+            "latency_s": self.latency_s,
+            "loaded_models": list(self.loaded_models),
+            "error": self.error,
+        }
+
+
+# --- pure core --------------------------------------------------------------------------------
+
+
+def describe_failure(base_url: str, exc: Exception, *, timeout: float | None = None) -> str:
+    """Say why a probe of ``base_url`` failed and what to do, from the exception it raised.
+
+    Args:
+        base_url: The server probed.
+        exc: The ``httpx`` (or OS) exception.
+        timeout: The probe's timeout, quoted for timeouts.
+
+    Returns:
+        One sentence for ``ServiceHealth.error``.
+    """
+    if isinstance(exc, httpx.TimeoutException):
+        limit = f" within {timeout:g}s" if timeout is not None else ""
+        return f"no answer from {base_url}{limit}: the server is hung or overloaded; {START_HINT}"
+    if isinstance(exc, httpx.ConnectError):
+        text = str(exc).lower()
+        if "name or service not known" in text or "nodename nor servname" in text:
+            return f"cannot resolve the host of {base_url}: check SHARED_OLLAMA_URL / OLLAMA_HOST"
+        return f"connection refused at {base_url}: {START_HINT}"
+    if isinstance(exc, httpx.HTTPError):
+        kind = type(exc).__name__
+        return f"{kind} at {base_url}: {exc or 'no details'}; {START_HINT}"
+    return f"{type(exc).__name__} at {base_url}: {exc}"
+
+
+def _json_object(response: httpx.Response) -> dict[str, Any] | None:
+    try:
+        data = response.json()
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def parse_model_entries(payload: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    """The ``models`` list of a ``/api/ps`` or ``/api/tags`` answer, keeping only objects."""
+    models = (payload or {}).get("models")
+    if not isinstance(models, list):
+        return []
+    return [m for m in models if isinstance(m, dict)]
+
+
+def _model_name(entry: Mapping[str, Any]) -> str:
+    return str(entry.get("name") or entry.get("model") or "")
+
+
+def health_from_answers(
+    base_url: str,
+    version: httpx.Response,
+    latency_s: float,
+    ps: httpx.Response | Exception | None,
+) -> ServiceHealth:
+    """Build the status from the answers to ``/api/version`` and ``/api/ps``.
+
+    Args:
+        base_url: The server probed.
+        version: The ``/api/version`` response.
+        latency_s: How long it took.
+        ps: The ``/api/ps`` response, the exception it raised, or ``None`` when not asked.
+
+    Returns:
+        ``up=True`` only when ``/api/version`` answered 200 with a version.
+    """
+    data = _json_object(version) if version.status_code == 200 else None
+    if data is None or not isinstance(data.get("version"), str):
+        return ServiceHealth(
+            up=False,
+            base_url=base_url,
+            error=(
+                f"{base_url}/api/version answered HTTP {version.status_code} without a version: "
+                "this is not an Ollama server (check the URL or port), or a proxy in front of it "
+                "failed"
+            ),
+        )
+    loaded: tuple[str, ...] = ()
+    error = None
+    if isinstance(ps, httpx.Response) and ps.status_code == 200:
+        loaded = tuple(_model_name(m) for m in parse_model_entries(_json_object(ps)))
+    elif isinstance(ps, httpx.Response):
+        error = f"{base_url}/api/ps answered HTTP {ps.status_code}: loaded models unknown"
+    elif isinstance(ps, Exception):
+        error = f"{base_url}/api/ps failed ({type(ps).__name__}): loaded models unknown"
+    return ServiceHealth(
+        up=True,
+        base_url=base_url,
+        version=data["version"],
+        latency_s=latency_s,
+        loaded_models=loaded,
+        error=error,
+    )
+
+
+def model_is_present(model: str, names: Iterable[str]) -> bool:
+    """Whether ``model`` is among ``names``, where a name without a tag means ``:latest``.
+
+    >>> model_is_present("llama3", ["llama3:latest"])
+    True
+    """
+
+    def canonical(name: str) -> str:
+        name = name.strip()
+        last = name.rsplit("/", 1)[-1]
+        return name if ":" in last else f"{name}:latest"
+
+    wanted = canonical(model)
+    return any(canonical(name) == wanted for name in names)
+
+
+# --- I/O shells -------------------------------------------------------------------------------
+
+
+def _target(base_url: str | None) -> tuple[str, str]:
+    """The base URL to report and the one to send (which may carry ``user:password@``)."""
+    host = resolve_host(base_url)
+    return host.base_url, host.with_credentials()
+
+
+def check_service_health(
+    base_url: str | None = None,
+    *,
+    timeout: float = DEFAULT_HEALTH_TIMEOUT_S,
+    transport: httpx.BaseTransport | None = None,
+) -> ServiceHealth:
+    """Probe the Ollama at ``base_url``; never raises for a server that is down.
+
+    Args:
+        base_url: The server (default: resolved from the environment, see ``resolve_base_url``).
+        timeout: Seconds allowed for each of the two requests.
+        transport: An ``httpx`` transport (tests pass ``httpx.MockTransport``).
+
+    Returns:
+        The status: ``up``, version, latency, loaded models, or the error text.
+    """
+    shown, url = _target(base_url)
+    with httpx.Client(base_url=url, timeout=timeout, transport=transport) as client:
+        started = time.perf_counter()
+        try:
+            version = client.get("/api/version")
+        except httpx.HTTPError as exc:
+            return ServiceHealth(False, shown, error=describe_failure(shown, exc, timeout=timeout))
+        latency = time.perf_counter() - started
+        ps: httpx.Response | Exception | None = None
+        if version.status_code == 200:
+            try:
+                ps = client.get("/api/ps")
+            except httpx.HTTPError as exc:
+                ps = exc
+    return health_from_answers(shown, version, latency, ps)
+
+
+async def acheck_service_health(
+    base_url: str | None = None,
+    *,
+    timeout: float = DEFAULT_HEALTH_TIMEOUT_S,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> ServiceHealth:
+    """Probe the Ollama at ``base_url`` without blocking the event loop (see the sync twin).
+
+    Args:
+        base_url: The server (default: resolved from the environment).
+        timeout: Seconds allowed for each of the two requests.
+        transport: An async ``httpx`` transport (tests pass ``httpx.MockTransport``).
+
+    Returns:
+        The status: ``up``, version, latency, loaded models, or the error text.
+    """
+    shown, url = _target(base_url)
+    async with httpx.AsyncClient(base_url=url, timeout=timeout, transport=transport) as client:
+        started = time.perf_counter()
+        try:
+            version = await client.get("/api/version")
+        except httpx.HTTPError as exc:
+            return ServiceHealth(False, shown, error=describe_failure(shown, exc, timeout=timeout))
+        latency = time.perf_counter() - started
+        ps: httpx.Response | Exception | None = None
+        if version.status_code == 200:
+            try:
+                ps = await client.get("/api/ps")
+            except httpx.HTTPError as exc:
+                ps = exc
+    return health_from_answers(shown, version, latency, ps)
+
+
+def list_model_names(
+    base_url: str | None = None,
+    *,
+    timeout: float = DEFAULT_HEALTH_TIMEOUT_S * 5,
+    transport: httpx.BaseTransport | None = None,
+) -> list[str]:
+    """The names of the models pulled on the server (``/api/tags``).
+
+    Raises:
+        OllamaUnavailableError: The server did not answer, or answered with an error status.
+    """
+    shown, url = _target(base_url)
+    try:
+        with httpx.Client(base_url=url, timeout=timeout, transport=transport) as client:
+            response = client.get("/api/tags")
+    except httpx.HTTPError as exc:
+        raise OllamaUnavailableError(
+            describe_failure(shown, exc, timeout=timeout), host=shown
+        ) from exc
+    if response.status_code != 200:
+        raise OllamaUnavailableError(
+            f"{shown}/api/tags answered HTTP {response.status_code}: cannot list models; "
+            "check the server's log (`shared-ollama status`)",
+            host=shown,
+        )
+    return [_model_name(m) for m in parse_model_entries(_json_object(response))]
+
+
+def wait_until_ready(
+    base_url: str | None = None,
+    *,
+    deadline_s: float = DEFAULT_READY_DEADLINE_S,
+    interval_s: float = DEFAULT_READY_INTERVAL_S,
+    timeout: float = DEFAULT_HEALTH_TIMEOUT_S,
+    probe: Callable[..., ServiceHealth] = check_service_health,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> ServiceHealth:
+    """Probe until the server is up or ``deadline_s`` seconds have passed.
+
+    Args:
+        base_url: The server (default: resolved from the environment).
+        deadline_s: Give up after this many seconds.
+        interval_s: Pause between probes.
+        timeout: Upper bound of each probe's timeout (never past the deadline).
+        probe: The probe (``check_service_health``; tests pass a fake).
+        clock: Monotonic clock (tests pass a fake).
+        sleep: The pause (tests pass a fake).
+
+    Returns:
+        The first status with ``up=True``.
+
+    Raises:
+        OllamaUnavailableError: The deadline passed; the message holds the last error.
+    """
+    end = clock() + deadline_s
+    while True:
+        remaining = end - clock()
+        health = probe(base_url, timeout=max(0.05, min(timeout, remaining)))
+        if health.up:
+            return health
+        remaining = end - clock()
+        if remaining <= 0:
+            raise OllamaUnavailableError(
+                f"Ollama at {health.base_url} was not ready within {deadline_s:g}s: {health.error}",
+                host=health.base_url,
+            )
+        sleep(min(interval_s, remaining))
+
+
+def ensure_service_running(
+    base_url: str | None = None,
+    *,
+    start: bool = False,
+    model: str | None = None,
+    timeout: float = DEFAULT_HEALTH_TIMEOUT_S,
+    deadline_s: float = DEFAULT_READY_DEADLINE_S,
+    transport: httpx.BaseTransport | None = None,
+) -> ServiceHealth:
+    """Make sure the shared Ollama answers (and has ``model``), or say exactly what to do.
+
+    Args:
+        base_url: The server (default: resolved from the environment).
+        start: When nothing answers, start the daemon (loopback URLs only). Several processes
+            may do this at once: a file lock lets exactly one of them start it.
+        model: A model that must be pulled on the server.
+        timeout: Seconds allowed for each probe.
+        deadline_s: How long a start may take before giving up.
+        transport: An ``httpx`` transport for the probes (tests pass ``httpx.MockTransport``).
+
+    Returns:
+        The status of the running server.
+
+    Raises:
+        OllamaUnavailableError: Nothing answers and ``start`` is false, or the start failed (the
+            message then holds the end of the daemon's error log).
+        ModelNotFoundError: ``model`` is not pulled; the message gives the ``pull`` command.
+        OllamaBinaryNotFoundError: ``start`` is true but no ``ollama`` executable exists.
+    """
+    health = check_service_health(base_url, timeout=timeout, transport=transport)
+    if not health.up:
+        if not start:
+            raise OllamaUnavailableError(
+                f"Ollama is not running at {health.base_url} ({health.error}). Start it with "
+                "`shared-ollama start`, or call ensure_service_running(start=True).",
+                host=health.base_url,
+            )
+        if not resolve_host(base_url).is_loopback:
+            raise OllamaUnavailableError(
+                f"Ollama is not running at {health.base_url} ({health.error}), and it cannot be "
+                "started from here: that address is on another machine. Start Ollama there.",
+                host=health.base_url,
+            )
+        from shared_ollama._daemon import start_daemon  # noqa: PLC0415 (the daemon needs us)
+
+        start_daemon(base_url=health.base_url, deadline_s=deadline_s)
+        health = check_service_health(base_url, timeout=timeout, transport=transport)
+        if not health.up:
+            raise OllamaUnavailableError(
+                f"Ollama was started at {health.base_url} but does not answer: {health.error}",
+                host=health.base_url,
+            )
+    if model is not None:
+        names = list_model_names(base_url, timeout=max(timeout, 10.0), transport=transport)
+        if not model_is_present(model, names):
+            raise ModelNotFoundError(
+                f"model {model!r} is not pulled on {health.base_url}: run `ollama pull {model}` "
+                f"(or `shared-ollama pull {model}`)",
+                status_code=404,
+                error=f'model "{model}" not found, try pulling it first',
+                model=model,
+                host=health.base_url,
+            )
+    return health
+
+
+class HealthGate:
+    """A per-client health check that asks once and trusts the answer for ``ttl_s`` seconds.
+
+    The cache is pure state guarded by a lock that is never held during a probe; the probes are
+    injected (``check_service_health`` / ``acheck_service_health`` for ``base_url`` by default).
+
+    Example:
+        >>> gate = HealthGate("http://127.0.0.1:11434", ttl_s=5)
+        >>> gate.require()  # doctest: +SKIP
+    """
+
+    __slots__ = (
+        "_aprobe",
+        "_base_url",
+        "_checked_at",
+        "_clock",
+        "_last",
+        "_lock",
+        "_probe",
+        "ttl_s",
+    )
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        *,
+        ttl_s: float = DEFAULT_GATE_TTL_S,
+        probe: Callable[[], ServiceHealth] | None = None,
+        aprobe: Callable[[], Awaitable[ServiceHealth]] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if ttl_s < 0:
+            raise ValueError(f"ttl_s must be >= 0, got {ttl_s}")
+        self._base_url = base_url
+        self.ttl_s = ttl_s
+        self._probe = probe or (lambda: check_service_health(base_url))
+        self._aprobe = aprobe or (lambda: acheck_service_health(base_url))
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._last: ServiceHealth | None = None
+        self._checked_at = 0.0
+
+    def cached(self) -> ServiceHealth | None:
+        """The last answer if it is younger than ``ttl_s``, else ``None``."""
+        with self._lock:
+            if self._last is not None and self._clock() - self._checked_at < self.ttl_s:
+                return self._last
+            return None
+
+    def record(self, health: ServiceHealth) -> ServiceHealth:
+        """Remember ``health`` as the answer of now; returns it."""
+        with self._lock:
+            self._last, self._checked_at = health, self._clock()
+        return health
+
+    def invalidate(self) -> None:
+        """Forget the cached answer, so the next check probes (e.g. after a connection error)."""
+        with self._lock:
+            self._last = None
+
+    def check(self) -> ServiceHealth:
+        """The cached answer, or a fresh probe's."""
+        return self.cached() or self.record(self._probe())
+
+    async def acheck(self) -> ServiceHealth:
+        """The cached answer, or a fresh async probe's."""
+        return self.cached() or self.record(await self._aprobe())
+
+    def require(self) -> ServiceHealth:
+        """Like :meth:`check`, but raise when the server is down.
+
+        Raises:
+            OllamaUnavailableError: The (possibly cached) answer says the server is down.
+        """
+        return _required(self.check())
+
+    async def arequire(self) -> ServiceHealth:
+        """Like :meth:`acheck`, but raise when the server is down.
+
+        Raises:
+            OllamaUnavailableError: The (possibly cached) answer says the server is down.
+        """
+        return _required(await self.acheck())
+
+    def __repr__(self) -> str:
+        state = "unchecked" if self._last is None else ("up" if self._last.up else "down")
+        return f"HealthGate({self._base_url!r}, ttl_s={self.ttl_s}, last={state})"
+
+
+def _required(health: ServiceHealth) -> ServiceHealth:
+    if not health.up:
+        raise OllamaUnavailableError(
+            f"Ollama is not running at {health.base_url}: {health.error}", host=health.base_url
+        )
+    return health

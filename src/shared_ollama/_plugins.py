@@ -1,0 +1,511 @@
+"""Entry-point discovery of integrations: LangChain, LlamaIndex and anything else that registers.
+
+Neither LangChain's ``init_chat_model`` nor LlamaIndex's ``resolve_llm`` can find third-party
+providers, so integrations register themselves in the entry-point group
+:data:`ENTRY_POINT_GROUP` under names such as ``langchain.chat`` or ``llama_index.llm``::
+
+    [project.entry-points."shared_ollama.integrations"]
+    "langchain.chat" = "langchain_shared_ollama:ChatSharedOllama"
+
+:func:`list_plugins` reads distribution metadata only and never imports a plugin, so a broken
+plugin can break neither the listing nor the other plugins; :func:`load_plugin` imports one on
+demand and :func:`create` builds an instance. When two distributions register the same name, the
+first found on ``sys.path`` wins and a :class:`PluginWarning` names both.
+
+``SHARED_OLLAMA_DISABLED_PLUGINS`` (read in :func:`disabled_plugins_from_environment`, nowhere
+else) is a comma-separated list of plugin names or ``fnmatch`` patterns to hide (like
+``OTEL_PYTHON_DISABLED_INSTRUMENTATIONS``); ``*`` turns discovery off altogether.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import importlib
+import importlib.metadata
+import json
+import os
+import re
+import sys
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from shared_ollama._errors import SharedOllamaError
+
+__all__ = [
+    "DISABLED_PLUGINS_VARIABLE",
+    "ENTRY_POINT_GROUP",
+    "KNOWN_DISTRIBUTIONS",
+    "DisabledPlugins",
+    "PluginError",
+    "PluginInfo",
+    "PluginLoadError",
+    "PluginNotFoundError",
+    "PluginWarning",
+    "configure_llama_index",
+    "configure_plugins_parser",
+    "create",
+    "disabled_plugins_from_environment",
+    "init_chat_model",
+    "list_plugins",
+    "load_plugin",
+    "parse_chat_model_spec",
+    "parse_disabled_plugins",
+    "run_plugins",
+    "suggest_distribution",
+]
+
+ENTRY_POINT_GROUP = "shared_ollama.integrations"
+DISABLED_PLUGINS_VARIABLE = "SHARED_OLLAMA_DISABLED_PLUGINS"
+KNOWN_DISTRIBUTIONS: Mapping[str, str] = {
+    "langchain": "langchain-shared-ollama",
+    "llama_index": "llama-index-shared-ollama",
+}
+"""The distribution that provides each family of plugin names (the part before the first dot)."""
+
+_CHAT_MODEL_PREFIXES = ("shared_ollama:", "shared-ollama:")
+_SHARED_KEYS = ("base_url", "keep_alive")  # what an LLM and its embedding model have in common
+
+
+class PluginWarning(UserWarning):
+    """Something is off with the installed plugins (for example two claim the same name)."""
+
+
+class PluginError(SharedOllamaError):
+    """A plugin could not be found or loaded.
+
+    Attributes:
+        plugin: The plugin name that was asked for, such as ``langchain.chat``.
+        distribution: The distribution that provides (or would provide) it, when known.
+    """
+
+    def __init__(self, message: str, *, plugin: str, distribution: str | None = None) -> None:
+        super().__init__(message)
+        self.plugin = plugin
+        self.distribution = distribution
+
+
+class PluginNotFoundError(PluginError, LookupError):
+    """No enabled plugin has that name: it is not installed, or it is disabled.
+
+    Attributes:
+        available: The names of the plugins that are installed and enabled.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        plugin: str,
+        distribution: str | None = None,
+        available: tuple[str, ...] = (),
+    ) -> None:
+        super().__init__(message, plugin=plugin, distribution=distribution)
+        self.available = available
+
+
+class PluginLoadError(PluginError, ImportError):
+    """The plugin is installed but importing it failed; the original error is ``__cause__``."""
+
+
+@dataclass(frozen=True, slots=True)
+class PluginInfo:
+    """What the metadata says about one installed plugin, read without importing it.
+
+    Attributes:
+        name: The plugin name, such as ``langchain.chat``.
+        value: The import target, ``module:attribute``.
+        distribution: The name of the distribution that registered it, when known.
+        version: That distribution's version, when known.
+    """
+
+    name: str
+    value: str
+    distribution: str | None
+    version: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DisabledPlugins:
+    """Which plugins the user turned off.
+
+    Attributes:
+        patterns: Plugin names or ``fnmatch`` patterns; ``*`` turns discovery off.
+    """
+
+    patterns: frozenset[str] = frozenset()
+
+    @property
+    def everything(self) -> bool:
+        """Whether discovery itself is off (the pattern ``*``)."""
+        return "*" in self.patterns
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and any(
+            fnmatch.fnmatchcase(name, pattern) for pattern in self.patterns
+        )
+
+
+def parse_disabled_plugins(value: str | None) -> DisabledPlugins:
+    """Parse the value of ``SHARED_OLLAMA_DISABLED_PLUGINS``.
+
+    Args:
+        value: A comma-separated list of names or patterns; blanks and empty items are ignored.
+
+    Returns:
+        The disabled set (empty for ``None`` or an empty string).
+    """
+    if not value:
+        return DisabledPlugins()
+    return DisabledPlugins(frozenset(item.strip() for item in value.split(",") if item.strip()))
+
+
+def disabled_plugins_from_environment(environ: Mapping[str, str] | None = None) -> DisabledPlugins:
+    """Read ``SHARED_OLLAMA_DISABLED_PLUGINS`` (the one place this module reads the environment).
+
+    Args:
+        environ: The environment to read (default ``os.environ``).
+
+    Returns:
+        The disabled set.
+    """
+    env = os.environ if environ is None else environ
+    return parse_disabled_plugins(env.get(DISABLED_PLUGINS_VARIABLE))
+
+
+def suggest_distribution(name: str) -> str | None:
+    """The distribution to install for a plugin name, from its family (``langchain.*`` and so on).
+
+    Args:
+        name: A plugin name such as ``llama_index.embedding``.
+
+    Returns:
+        The distribution name, or ``None`` when the family is not one of ours.
+    """
+    return KNOWN_DISTRIBUTIONS.get(name.partition(".")[0])
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """One entry point found in the metadata, with the object that can load it."""
+
+    info: PluginInfo
+    entry_point: importlib.metadata.EntryPoint
+
+
+@dataclass(frozen=True, slots=True)
+class _Discovery:
+    """The outcome of one scan: enabled plugins, and the names the user disabled."""
+
+    plugins: dict[str, _Found]
+    disabled: DisabledPlugins
+    hidden: tuple[str, ...]
+
+
+def _normalize(distribution: str) -> str:
+    return re.sub(r"[-_.]+", "-", distribution).lower()
+
+
+def _scan_metadata() -> list[_Found]:
+    """Every entry point of the group, in ``sys.path`` order, one copy of each distribution."""
+    found: list[_Found] = []
+    seen: set[str] = set()
+    for dist in importlib.metadata.distributions():
+        try:
+            name: str | None = dist.metadata["Name"]
+            key = _normalize(name) if name else None
+            if key is not None and key in seen:
+                continue  # a shadowed copy of a distribution seen earlier on sys.path
+            points = [ep for ep in dist.entry_points if ep.group == ENTRY_POINT_GROUP]
+            version: str | None = dist.version if name else None
+        except Exception:  # noqa: S112 (broken metadata of one distribution must not hide the others)
+            continue
+        if key is not None:
+            seen.add(key)
+        found.extend(_Found(PluginInfo(ep.name, ep.value, name, version), ep) for ep in points)
+    return found
+
+
+def _select(found: Iterable[_Found], disabled: DisabledPlugins) -> _Discovery:
+    """Apply the disabled set and first-wins to what the scan found; warn about duplicates."""
+    plugins: dict[str, _Found] = {}
+    hidden: list[str] = []
+    for item in found:
+        name = item.info.name
+        if name in disabled:
+            if name not in hidden:
+                hidden.append(name)
+            continue
+        first = plugins.get(name)
+        if first is None:
+            plugins[name] = item
+        else:
+            warnings.warn(
+                f"Two shared-ollama plugins are named {name!r}: {_describe(first.info)} and "
+                f"{_describe(item.info)}; using the first. Uninstall one of them, or hide one "
+                f"with {DISABLED_PLUGINS_VARIABLE}.",
+                PluginWarning,
+                stacklevel=4,
+            )
+    return _Discovery(plugins=plugins, disabled=disabled, hidden=tuple(sorted(hidden)))
+
+
+def _describe(info: PluginInfo) -> str:
+    source = info.distribution or "an unnamed distribution"
+    version = f" {info.version}" if info.version else ""
+    return f"{info.value} from {source}{version}"
+
+
+def _discover() -> _Discovery:
+    disabled = disabled_plugins_from_environment()
+    if disabled.everything:
+        return _Discovery(plugins={}, disabled=disabled, hidden=())
+    return _select(_scan_metadata(), disabled)
+
+
+def list_plugins() -> list[PluginInfo]:
+    """List the installed, enabled plugins without importing any of them.
+
+    Returns:
+        One :class:`PluginInfo` per plugin name, sorted by name.
+
+    Warns:
+        PluginWarning: Two distributions register the same name (the first on ``sys.path`` wins).
+    """
+    discovery = _discover()
+    return [discovery.plugins[name].info for name in sorted(discovery.plugins)]
+
+
+def _not_found(name: str, discovery: _Discovery) -> PluginNotFoundError:
+    available = tuple(sorted(discovery.plugins))
+    distribution = suggest_distribution(name)
+    if discovery.disabled.everything or name in discovery.disabled:
+        what = f"it is disabled by {DISABLED_PLUGINS_VARIABLE}"
+        fix = f"remove it from {DISABLED_PLUGINS_VARIABLE} to use it"
+    elif distribution is not None:
+        what = "it is not installed"
+        fix = f"install it with `pip install {distribution}`"
+    else:
+        listing = ", ".join(available) if available else "none"
+        what = "no installed distribution registers it"
+        fix = (
+            f"installed plugins: {listing}; a third-party plugin registers itself in the "
+            f"{ENTRY_POINT_GROUP!r} entry-point group"
+        )
+    return PluginNotFoundError(
+        f"No shared-ollama plugin {name!r}: {what}; {fix}.",
+        plugin=name,
+        distribution=distribution,
+        available=available,
+    )
+
+
+def load_plugin(name: str) -> Any:
+    """Import one plugin and return what its entry point names (usually a class).
+
+    Args:
+        name: The plugin name, such as ``langchain.chat``.
+
+    Returns:
+        The loaded object.
+
+    Raises:
+        PluginNotFoundError: No enabled plugin has that name; the message says what to install.
+        PluginLoadError: Importing the plugin failed; the original error is ``__cause__``.
+    """
+    discovery = _discover()
+    found = discovery.plugins.get(name)
+    if found is None:
+        raise _not_found(name, discovery)
+    distribution = found.info.distribution or suggest_distribution(name)
+    try:
+        return found.entry_point.load()
+    except Exception as exc:
+        fix = (
+            f"reinstall or upgrade {distribution} (`pip install -U {distribution}`)"
+            if distribution
+            else "reinstall the distribution that provides it"
+        )
+        raise PluginLoadError(
+            f"The shared-ollama plugin {name!r} ({found.info.value}) is installed but failed to "
+            f"import: {type(exc).__name__}: {exc}; {fix}.",
+            plugin=name,
+            distribution=distribution,
+        ) from exc
+
+
+def create(name: str, /, **kwargs: Any) -> Any:
+    """Load a plugin and build an instance of it.
+
+    Args:
+        name: The plugin name, such as ``langchain.chat`` or ``llama_index.embedding``.
+        **kwargs: Passed to the plugin's constructor (``model=...`` and so on).
+
+    Returns:
+        The new instance.
+
+    Raises:
+        PluginNotFoundError: No enabled plugin has that name.
+        PluginLoadError: Importing the plugin failed.
+        TypeError: The plugin's entry point names something that cannot be called.
+    """
+    factory = load_plugin(name)
+    if not callable(factory):
+        raise TypeError(
+            f"The shared-ollama plugin {name!r} names {type(factory).__name__!s}, which cannot "
+            "be called to build an instance; its entry point must name a class or a factory."
+        )
+    return factory(**kwargs)
+
+
+def parse_chat_model_spec(spec: str) -> str:
+    """Return the model name from ``"shared_ollama:<model>"`` or a bare ``"<model>"``.
+
+    Model names contain colons themselves (``llama3.2:1b``), so only the prefixes
+    ``shared_ollama:`` and ``shared-ollama:`` are stripped.
+
+    Args:
+        spec: The model spec.
+
+    Returns:
+        The model name.
+
+    Raises:
+        ValueError: The spec names no model.
+    """
+    model = spec.strip()
+    for prefix in _CHAT_MODEL_PREFIXES:
+        if model.startswith(prefix):
+            model = model[len(prefix) :].strip()
+            break
+    if not model:
+        raise ValueError(
+            f"No model in {spec!r}: pass 'shared_ollama:<model>' or a model name, "
+            "such as 'shared_ollama:llama3.2'."
+        )
+    return model
+
+
+def init_chat_model(spec: str, **kwargs: Any) -> Any:
+    """Build the LangChain chat model from discovery, like LangChain's ``init_chat_model``.
+
+    Args:
+        spec: ``"shared_ollama:<model>"`` or a bare model name.
+        **kwargs: Passed to the chat model's constructor (``temperature=...`` and so on).
+
+    Returns:
+        The chat model (``langchain_shared_ollama.ChatSharedOllama`` when that is installed).
+
+    Raises:
+        ValueError: The spec names no model.
+        PluginNotFoundError: ``langchain-shared-ollama`` is not installed.
+    """
+    return create("langchain.chat", model=parse_chat_model_spec(spec), **kwargs)
+
+
+def configure_llama_index(
+    model: str,
+    *,
+    embed_model: str | None = None,
+    embed_kwargs: Mapping[str, Any] | None = None,
+    **kwargs: Any,
+) -> tuple[Any, Any | None]:
+    """Set LlamaIndex's ``Settings.llm`` (and ``Settings.embed_model``) from discovery.
+
+    Args:
+        model: The chat model for ``Settings.llm``.
+        embed_model: The embedding model for ``Settings.embed_model``; left unchanged when
+            ``None``.
+        embed_kwargs: Extra constructor arguments for the embedding model only.
+        **kwargs: Constructor arguments for the LLM; ``base_url`` and ``keep_alive`` are passed
+            to the embedding model too.
+
+    Returns:
+        The LLM and the embedding model (``None`` when ``embed_model`` was not given).
+
+    Raises:
+        PluginNotFoundError: ``llama-index-shared-ollama`` is not installed.
+        ImportError: ``llama-index-core`` is not installed.
+    """
+    from llama_index.core import Settings  # noqa: PLC0415 (optional dependency)
+
+    llm = create("llama_index.llm", model=model, **kwargs)
+    embedding: Any | None = None
+    if embed_model is not None:
+        shared = {key: kwargs[key] for key in _SHARED_KEYS if key in kwargs}
+        embedding = create(
+            "llama_index.embedding", model_name=embed_model, **shared, **dict(embed_kwargs or {})
+        )
+    Settings.llm = llm
+    if embedding is not None:
+        Settings.embed_model = embedding
+    return llm, embedding
+
+
+def configure_plugins_parser(parser: argparse.ArgumentParser) -> None:
+    """Add the options of ``shared-ollama plugins`` to its parser.
+
+    Args:
+        parser: The sub-command's parser.
+    """
+    parser.add_argument("--json", action="store_true", help="print the plugins as JSON for scripts")
+
+
+def _plugins_report(discovery: _Discovery) -> dict[str, Any]:
+    return {
+        "group": ENTRY_POINT_GROUP,
+        "plugins": [
+            {
+                "name": found.info.name,
+                "value": found.info.value,
+                "distribution": found.info.distribution,
+                "version": found.info.version,
+            }
+            for _, found in sorted(discovery.plugins.items())
+        ],
+        "disabled": sorted(discovery.disabled.patterns),
+        "hidden": list(discovery.hidden),
+    }
+
+
+def _format_table(rows: Sequence[Sequence[str]]) -> list[str]:
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    return [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
+
+
+def run_plugins(args: argparse.Namespace) -> int:
+    """Run ``shared-ollama plugins``: list the installed integrations.
+
+    Args:
+        args: Parsed arguments (``json``).
+
+    Returns:
+        The exit code, always 0 (having no plugins is not an error).
+    """
+    discovery = _discover()
+    report = _plugins_report(discovery)
+    out = sys.stdout
+    if getattr(args, "json", False):
+        out.write(json.dumps(report, indent=2) + "\n")
+        return 0
+    if discovery.disabled.everything:
+        out.write(f"Plugin discovery is off: {DISABLED_PLUGINS_VARIABLE}=* is set.\n")
+        return 0
+    if report["plugins"]:
+        rows = [("NAME", "DISTRIBUTION", "VERSION", "TARGET")]
+        rows += [
+            (item["name"], item["distribution"] or "?", item["version"] or "?", item["value"])
+            for item in report["plugins"]
+        ]
+        out.write("\n".join(_format_table(rows)) + "\n")
+    else:
+        suggestions = " or ".join(sorted(KNOWN_DISTRIBUTIONS.values()))
+        out.write(f"No shared-ollama plugins are installed; install {suggestions}.\n")
+    if discovery.hidden:
+        out.write(f"Disabled by {DISABLED_PLUGINS_VARIABLE}: {', '.join(discovery.hidden)}\n")
+    return 0

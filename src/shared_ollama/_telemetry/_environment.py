@@ -1,0 +1,32 @@
+"""The environment variables the telemetry reads, read here and nowhere else.
+
+``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT``
+    Content capture: ``NO_CONTENT`` (the default), ``SPAN_ONLY``, ``EVENT_ONLY`` or
+    ``SPAN_AND_EVENT``, in any case; ``true`` means ``SPAN_AND_EVENT``; anything else means
+    ``NO_CONTENT``.
+
+The project name (``SHARED_OLLAMA_PROJECT``) is read with the client's other settings in
+``shared_ollama._settings``.
+
+It is read when an :class:`~shared_ollama._telemetry._spans.Instrumentation` is built (once per
+client), never per call and never at import time.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+__all__ = ["CAPTURE_CONTENT_VARIABLE", "capture_setting"]
+
+CAPTURE_CONTENT_VARIABLE = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
+
+
+def capture_setting(environ: Mapping[str, str] | None = None) -> str:
+    """Return the raw content-capture setting, ``""`` when unset.
+
+    Args:
+        environ: The environment to read; ``os.environ`` when omitted.
+    """
+    env = os.environ if environ is None else environ
+    return env.get(CAPTURE_CONTENT_VARIABLE, "").strip()

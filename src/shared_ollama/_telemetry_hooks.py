@@ -1,0 +1,23 @@
+"""The bridge from tenacity's retry loop to a call's telemetry."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from tenacity import RetryCallState
+
+from shared_ollama._telemetry import CallObservation
+
+__all__ = ["telemetry_retry_hook"]
+
+
+def telemetry_retry_hook(observation: CallObservation) -> Callable[[RetryCallState], None]:
+    """A ``before_sleep`` hook that reports each retry (attempt number and cause) to telemetry."""
+
+    def before_sleep(state: RetryCallState) -> None:
+        outcome = state.outcome
+        exc = outcome.exception() if outcome is not None and outcome.failed else None
+        if exc is not None:
+            observation.retry(state.attempt_number, exc)
+
+    return before_sleep

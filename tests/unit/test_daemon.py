@@ -1,0 +1,582 @@
+"""Daemon start/stop decisions with fakes: the lock, the pid file, process identity, the logs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import IO, Any
+
+import httpx
+import psutil
+import pytest
+
+from shared_ollama._daemon import DaemonRuntime, local_target, start_daemon, stop_daemon
+from shared_ollama._daemon_files import (
+    DaemonSettings,
+    PidRecord,
+    identity_matches,
+    owned_record,
+    read_record,
+    rotate_log,
+    tail_lines,
+    write_record,
+)
+from shared_ollama._daemon_status import daemon_status, folder_size, loaded_models_from_ps
+from shared_ollama._errors import OllamaUnavailableError
+from shared_ollama._health import ServiceHealth
+from shared_ollama._serve_env import GIB, MachineInfo
+from shared_ollama._warm import warm_models, warm_result
+
+PORT = 12150
+URL = f"http://127.0.0.1:{PORT}"
+MACHINE = MachineInfo("Linux", "x86_64", 16 * GIB, 4)
+
+
+# --- settings and files ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("environ", "runtime", "logs", "models"),
+    [
+        ({"HOME": "/h"}, "/h/.cache/shared-ollama/run", "/h/.cache/shared-ollama/logs",
+         "/h/.ollama/models"),
+        ({"HOME": "/h", "XDG_RUNTIME_DIR": "/run/user/1"}, "/run/user/1/shared-ollama",
+         "/h/.cache/shared-ollama/logs", "/h/.ollama/models"),
+        ({"HOME": "/h", "XDG_RUNTIME_DIR": "/run/user/1", "SHARED_OLLAMA_RUNTIME_DIR": "/r",
+          "SHARED_OLLAMA_LOGS_DIR": "/l", "OLLAMA_MODELS": "/m"}, "/r", "/l", "/m"),
+    ],
+)  # fmt: skip
+def test_daemon_settings_from_env_reads_each_variable(
+    environ: dict[str, str], runtime: str, logs: str, models: str
+) -> None:
+    """Folders come from the shared-ollama variables, then XDG, then the home folder."""
+    settings = DaemonSettings.from_env(environ)
+    assert settings.runtime_dir == Path(runtime)
+    assert settings.logs_dir == Path(logs)
+    assert settings.models_dir == Path(models)
+    assert settings.pid_path(11434) == Path(runtime) / "ollama-11434.pid"
+    assert settings.error_log_path == Path(logs) / "ollama.error.log"
+
+
+def test_pid_record_round_trips_through_json() -> None:
+    """The pid file holds pid, create time, port, binary and URL, as JSON."""
+    record = PidRecord(123, 1700000000.25, 11434, "/usr/bin/ollama", "http://127.0.0.1:11434")
+    assert json.loads(record.to_json())["create_time"] == 1700000000.25
+    assert PidRecord.from_json(record.to_json()) == record
+
+
+@pytest.mark.parametrize("text", ["", "not json", "[]", '{"pid": 1}', '{"pid": "x", "create_time": 1, '
+                                  '"port": 1, "binary": "b", "base_url": "u"}'])  # fmt: skip
+def test_pid_record_from_json_rejects_corrupt_files(text: str) -> None:
+    """A corrupt pid file reads as no record."""
+    assert PidRecord.from_json(text) is None
+
+
+@pytest.mark.parametrize(
+    ("recorded", "actual", "matches"),
+    [(100.0, 100.0, True), (100.0, 100.04, True), (100.0, 100.5, False), (100.0, None, False)],
+)
+def test_identity_matches_needs_the_same_create_time(
+    recorded: float, actual: float | None, matches: bool
+) -> None:
+    """A recycled pid (other create time) or a dead one is not our daemon."""
+    record = PidRecord(7, recorded, 1, "b", "u")
+    assert identity_matches(record, actual) is matches
+
+
+def test_write_record_then_read_and_owned_record(tmp_path: Path) -> None:
+    """A record is ours only while a process with its pid and create time lives."""
+    settings = DaemonSettings(tmp_path, tmp_path, tmp_path)
+    record = PidRecord(42, 5.0, PORT, "b", URL)
+    write_record(settings.pid_path(PORT), record)
+    assert read_record(settings.pid_path(PORT)) == record
+    assert owned_record(settings, PORT, lambda pid: 5.0) == record
+    assert owned_record(settings, PORT, lambda pid: 6.0) is None
+    assert owned_record(settings, PORT, lambda pid: None) is None
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_rotate_log_renames_only_an_oversized_log(tmp_path: Path) -> None:
+    """Over the cap the log becomes ``.1`` (replacing an older one); under it, nothing moves."""
+    log = tmp_path / "ollama.log"
+    assert rotate_log(log, 10) is False
+    log.write_text("12345")
+    assert rotate_log(log, 10) is False
+    log.write_text("x" * 11)
+    (tmp_path / "ollama.log.1").write_text("old")
+    assert rotate_log(log, 10) is True
+    assert not log.exists()
+    assert (tmp_path / "ollama.log.1").read_text() == "x" * 11
+
+
+def test_tail_lines_returns_the_last_lines(tmp_path: Path) -> None:
+    """The tail keeps the last N lines; a missing file has none."""
+    log = tmp_path / "err.log"
+    log.write_text("".join(f"line {i}\n" for i in range(100)))
+    assert tail_lines(log, 3) == ["line 97", "line 98", "line 99"]
+    assert len(tail_lines(log)) == 20
+    assert tail_lines(tmp_path / "missing.log") == []
+
+
+@pytest.mark.parametrize(
+    "url", ["http://gpu-box:11434", "https://127.0.0.1:11434", "http://127.0.0.1:11434/ollama"]
+)
+def test_local_target_refuses_addresses_this_machine_cannot_serve(url: str) -> None:
+    """Only plain http on loopback can be started or stopped here."""
+    with pytest.raises(ValueError, match="cannot manage a daemon"):
+        local_target(url)
+
+
+@pytest.mark.parametrize("url", ["http://localhost:11434", ":12150", "http://[::1]:11434"])
+def test_local_target_accepts_loopback_addresses(url: str) -> None:
+    """localhost, 127.0.0.1 and ::1 are this machine."""
+    assert local_target(url).is_loopback
+
+
+# --- start with fakes ------------------------------------------------------------------------
+
+
+class FakeServer:
+    """The daemon as seen through probes: down until a spawned process 'comes up'."""
+
+    def __init__(self, *, up: bool = False, up_after_probes: int | None = None) -> None:
+        self.up = up
+        self.probes = 0
+        self.up_after_probes = up_after_probes
+        self.lock = threading.Lock()
+
+    def probe(self, base_url: str | None = None, *, timeout: float = 2.0) -> ServiceHealth:
+        with self.lock:
+            self.probes += 1
+            if self.up_after_probes is not None and self.probes > self.up_after_probes:
+                self.up = True
+            up = self.up
+        return ServiceHealth(up, URL, "0.5.4" if up else None, error=None if up else "refused")
+
+
+class FakeProcess:
+    """A spawned process whose exit code and liveness the test controls."""
+
+    def __init__(self, pid: int, code: int | None = None) -> None:
+        self.pid = pid
+        self.code = code
+        self.terminated = False
+
+    def poll(self) -> int | None:
+        return self.code
+
+    def terminate(self) -> None:
+        self.terminated = True
+        self.code = -15
+
+    def wait(self, timeout: float | None = None) -> int:
+        return self.code if self.code is not None else 0
+
+
+class FakeSpawn:
+    """Records each spawn; optionally marks the server up or writes to the error log."""
+
+    def __init__(self, server: FakeServer, *, comes_up: bool = True, stderr_text: str = "",
+                 exit_code: int | None = None) -> None:  # fmt: skip
+        self.server = server
+        self.comes_up = comes_up
+        self.stderr_text = stderr_text
+        self.exit_code = exit_code
+        self.calls: list[tuple[list[str], dict[str, str]]] = []
+        self.processes: list[FakeProcess] = []
+
+    def __call__(
+        self, argv: list[str], env: Mapping[str, str], stdout: IO[bytes], stderr: IO[bytes]
+    ) -> FakeProcess:
+        self.calls.append((argv, dict(env)))
+        stderr.write(self.stderr_text.encode())
+        stderr.flush()
+        if self.comes_up:
+            with self.server.lock:
+                self.server.up = True
+        process = FakeProcess(40000 + len(self.calls), self.exit_code)
+        self.processes.append(process)
+        return process
+
+
+class Clock:
+    """A fake monotonic clock advanced by the fake sleep."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def runtime_for(server: FakeServer, spawn: FakeSpawn, clock: Clock | None = None,
+                alive: dict[int, float] | None = None) -> DaemonRuntime:  # fmt: skip
+    """A runtime where every process spawned by ``spawn`` is alive with create time 1000+pid."""
+    clock = clock or Clock()
+
+    def create_time(pid: int) -> float | None:
+        if alive is not None and pid in alive:
+            return alive[pid]
+        for process in spawn.processes:
+            if process.pid == pid and process.code is None:
+                return 1000.0 + pid
+        return None
+
+    return DaemonRuntime(
+        probe=server.probe,
+        spawn=spawn,
+        create_time=create_time,
+        machine=lambda: MACHINE,
+        clock=clock,
+        sleep=clock.sleep,
+    )
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> DaemonSettings:
+    """Daemon folders in a temporary directory, with a tiny log cap."""
+    return DaemonSettings(
+        runtime_dir=tmp_path / "run",
+        logs_dir=tmp_path / "logs",
+        models_dir=tmp_path / "models",
+        log_max_bytes=100,
+        environ={"PATH": "/usr/bin", "OLLAMA_KEEP_ALIVE": "", "OLLAMA_NUM_THREAD": "3"},
+    )
+
+
+def test_start_daemon_spawns_serve_and_writes_the_pid_file(settings: DaemonSettings) -> None:
+    """Nothing answers: ``binary serve`` starts with the computed env, and a pid file is written."""
+    server = FakeServer()
+    spawn = FakeSpawn(server)
+    info = start_daemon(base_url=URL, settings=settings, binary="/opt/ollama",
+                        runtime=runtime_for(server, spawn))  # fmt: skip
+    assert info.started is True
+    assert info.pid == 40001
+    assert info.version == "0.5.4"
+    [(argv, env)] = spawn.calls
+    assert argv == ["/opt/ollama", "serve"]
+    assert env["OLLAMA_HOST"] == f"127.0.0.1:{PORT}"
+    assert env["OLLAMA_KEEP_ALIVE"] == "5m"
+    assert env["OLLAMA_NUM_THREAD"] == "3"  # the user's value wins
+    assert env["PATH"] == "/usr/bin"
+    assert info.environment is not None
+    assert info.environment.sources["OLLAMA_NUM_THREAD"] == "user"
+    pid_file = json.loads(settings.pid_path(PORT).read_text())
+    assert pid_file == {"pid": 40001, "create_time": 41001.0, "port": PORT,
+                        "binary": "/opt/ollama", "base_url": URL}  # fmt: skip
+    assert settings.log_path.exists()
+    assert settings.error_log_path.exists()
+
+
+def test_start_daemon_does_nothing_when_ollama_already_answers(settings: DaemonSettings) -> None:
+    """An answering server (ours or not) is left as it is."""
+    server = FakeServer(up=True)
+    spawn = FakeSpawn(server)
+    info = start_daemon(base_url=URL, settings=settings, binary="/opt/ollama",
+                        runtime=runtime_for(server, spawn))  # fmt: skip
+    assert info.started is False
+    assert info.pid is None
+    assert spawn.calls == []
+
+
+def test_start_daemon_rechecks_health_after_taking_the_lock(settings: DaemonSettings) -> None:
+    """Down before the lock, up once it is held (someone else started it): no second spawn."""
+    server = FakeServer(up_after_probes=1)
+    spawn = FakeSpawn(server)
+    info = start_daemon(base_url=URL, settings=settings, binary="/opt/ollama",
+                        runtime=runtime_for(server, spawn))  # fmt: skip
+    assert info.started is False
+    assert server.probes == 2
+    assert spawn.calls == []
+
+
+def test_start_daemon_from_eight_threads_spawns_once(settings: DaemonSettings) -> None:
+    """Eight concurrent starts share the file lock: exactly one spawn."""
+    server = FakeServer()
+    spawn = FakeSpawn(server)
+    runtime = runtime_for(server, spawn)
+    results: list[Any] = []
+    barrier = threading.Barrier(8)
+
+    def start() -> None:
+        barrier.wait()
+        results.append(start_daemon(base_url=URL, settings=settings, binary="/opt/ollama",
+                                    runtime=runtime))  # fmt: skip
+
+    threads = [threading.Thread(target=start) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(spawn.calls) == 1
+    assert len(results) == 8
+    assert sum(info.started for info in results) == 1
+    assert {info.pid for info in results} == {40001}
+
+
+def test_start_daemon_rotates_an_oversized_log(settings: DaemonSettings) -> None:
+    """Logs over the cap are renamed to ``.1`` before the daemon starts writing."""
+    settings.logs_dir.mkdir(parents=True)
+    settings.error_log_path.write_text("e" * 500)
+    server = FakeServer()
+    start_daemon(base_url=URL, settings=settings, binary="/opt/ollama",
+                 runtime=runtime_for(server, FakeSpawn(server)))  # fmt: skip
+    assert (settings.logs_dir / "ollama.error.log.1").read_text() == "e" * 500
+    assert settings.error_log_path.read_text() == ""
+
+
+def test_start_daemon_reports_an_early_exit_with_the_error_log_tail(
+    settings: DaemonSettings,
+) -> None:
+    """A daemon that exits before answering fails the start; the message has its stderr."""
+    server = FakeServer()
+    spawn = FakeSpawn(server, comes_up=False, exit_code=1,
+                      stderr_text="Error: listen tcp 127.0.0.1:12150: bind: address already in use\n")  # fmt: skip
+    with pytest.raises(OllamaUnavailableError) as caught:
+        start_daemon(base_url=URL, settings=settings, binary="/opt/ollama",
+                     runtime=runtime_for(server, spawn))  # fmt: skip
+    message = str(caught.value)
+    assert "exited with code 1" in message
+    assert "bind: address already in use" in message
+    assert str(settings.error_log_path) in message
+    assert not settings.pid_path(PORT).exists()
+
+
+def test_start_daemon_stops_a_daemon_that_never_answers(settings: DaemonSettings) -> None:
+    """Past the deadline the silent daemon is terminated and the pid file removed."""
+    server = FakeServer()
+    spawn = FakeSpawn(server, comes_up=False)
+    clock = Clock()
+    with pytest.raises(OllamaUnavailableError, match="did not answer .* within 2s") as caught:
+        start_daemon(base_url=URL, settings=settings, binary="/opt/ollama", deadline_s=2,
+                     runtime=runtime_for(server, spawn, clock))  # fmt: skip
+    assert spawn.processes[0].terminated is True
+    assert not settings.pid_path(PORT).exists()
+    assert "is empty" in str(caught.value)
+    assert clock.now >= 2
+
+
+def test_start_daemon_waits_for_our_daemon_that_is_still_starting(
+    settings: DaemonSettings,
+) -> None:
+    """A live daemon of ours that does not answer yet is waited for, not doubled."""
+    settings.runtime_dir.mkdir(parents=True)
+    write_record(settings.pid_path(PORT), PidRecord(777, 55.0, PORT, "/opt/ollama", URL))
+    server = FakeServer(up_after_probes=4)
+    spawn = FakeSpawn(server)
+    info = start_daemon(base_url=URL, settings=settings, binary="/opt/ollama",
+                        runtime=runtime_for(server, spawn, alive={777: 55.0}))  # fmt: skip
+    assert spawn.calls == []
+    assert info.started is False
+    assert info.pid == 777
+
+
+def test_start_daemon_replaces_a_stale_pid_file(settings: DaemonSettings) -> None:
+    """A pid file whose process is gone (e.g. after kill -9) does not block a new start."""
+    settings.runtime_dir.mkdir(parents=True)
+    write_record(settings.pid_path(PORT), PidRecord(778, 55.0, PORT, "/opt/ollama", URL))
+    server = FakeServer()
+    spawn = FakeSpawn(server)
+    info = start_daemon(base_url=URL, settings=settings, binary="/opt/ollama",
+                        runtime=runtime_for(server, spawn))  # fmt: skip
+    assert info.started is True
+    assert read_record(settings.pid_path(PORT)) == PidRecord(
+        40001, 41001.0, PORT, "/opt/ollama", URL
+    )
+
+
+# --- stop with real, harmless processes ------------------------------------------------------
+
+
+@pytest.fixture
+def sleeper() -> Iterator[subprocess.Popen[bytes]]:
+    """A child process in its own session that sleeps; always reaped."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(120)"], start_new_session=True
+    )
+    yield process
+    if process.poll() is None:
+        process.kill()
+    process.wait()
+
+
+@pytest.fixture
+def stubborn() -> Iterator[subprocess.Popen[bytes]]:
+    """A child that ignores SIGTERM (it needs SIGKILL); always reaped."""
+    code = (
+        "import signal, sys, time\n"
+        "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+        "print('ready', flush=True)\n"
+        "time.sleep(120)\n"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", code], start_new_session=True, stdout=subprocess.PIPE
+    )
+    assert process.stdout is not None
+    assert process.stdout.readline() == b"ready\n"
+    yield process
+    if process.poll() is None:
+        process.kill()
+    process.wait()
+    process.stdout.close()
+
+
+def _record_for(process: subprocess.Popen[bytes], create_time: float | None = None) -> PidRecord:
+    actual = psutil.Process(process.pid).create_time()
+    return PidRecord(process.pid, actual if create_time is None else create_time, PORT, "x", URL)
+
+
+def _down_runtime() -> DaemonRuntime:
+    server = FakeServer()
+    return DaemonRuntime(probe=server.probe, machine=lambda: MACHINE)
+
+
+def test_stop_daemon_terminates_our_daemon(
+    settings: DaemonSettings, sleeper: subprocess.Popen[bytes]
+) -> None:
+    """The recorded process (pid and create time match) gets SIGTERM; the pid file goes."""
+    settings.runtime_dir.mkdir(parents=True)
+    write_record(settings.pid_path(PORT), _record_for(sleeper))
+    result = stop_daemon(base_url=URL, settings=settings, runtime=_down_runtime())
+    assert result.outcome == "stopped"
+    assert result.pid == sleeper.pid
+    sleeper.wait(timeout=10)  # already reaped by stop_daemon's psutil wait
+    assert not psutil.pid_exists(sleeper.pid)
+    assert not settings.pid_path(PORT).exists()
+
+
+def test_stop_daemon_kills_a_daemon_that_ignores_sigterm(
+    settings: DaemonSettings, stubborn: subprocess.Popen[bytes]
+) -> None:
+    """After the timeout, SIGKILL goes to the daemon's process group."""
+    settings.runtime_dir.mkdir(parents=True)
+    write_record(settings.pid_path(PORT), _record_for(stubborn))
+    result = stop_daemon(base_url=URL, settings=settings, timeout_s=0.3, runtime=_down_runtime())
+    assert result.outcome == "killed"
+    stubborn.wait(timeout=10)
+    assert not psutil.pid_exists(stubborn.pid)
+
+
+def test_stop_daemon_never_signals_a_process_with_another_create_time(
+    settings: DaemonSettings, sleeper: subprocess.Popen[bytes]
+) -> None:
+    """A recycled pid (create time differs) is someone else's: untouched, stale file removed."""
+    settings.runtime_dir.mkdir(parents=True)
+    write_record(settings.pid_path(PORT), _record_for(sleeper, create_time=1.0))
+    result = stop_daemon(base_url=URL, settings=settings, runtime=_down_runtime())
+    assert result.outcome == "stale"
+    assert sleeper.poll() is None
+    assert not settings.pid_path(PORT).exists()
+
+
+def test_stop_daemon_leaves_a_daemon_it_did_not_start(settings: DaemonSettings) -> None:
+    """An answering Ollama without our pid file is someone else's: reported, not stopped."""
+    server = FakeServer(up=True)
+    result = stop_daemon(base_url=URL, settings=settings,
+                         runtime=DaemonRuntime(probe=server.probe))  # fmt: skip
+    assert result.outcome == "not_ours"
+    assert result.ok is False
+    assert "left alone" in result.message
+
+
+def test_stop_daemon_with_nothing_running_is_fine(settings: DaemonSettings) -> None:
+    """Stopping when nothing runs succeeds and says so."""
+    result = stop_daemon(base_url=URL, settings=settings, runtime=_down_runtime())
+    assert result.outcome == "not_running"
+    assert result.ok is True
+
+
+# --- status and warm -------------------------------------------------------------------------
+
+PS = {
+    "models": [
+        {"name": "a:1b", "size": 3 * GIB, "size_vram": 0, "expires_at": "2030-01-01T00:00:00Z"},
+        {"model": "b:7b", "size": 6 * GIB},
+        "junk",
+    ]
+}
+
+
+def fake_ollama(request: httpx.Request) -> httpx.Response:
+    """Enough of Ollama for status and warm."""
+    if request.url.path == "/api/version":
+        return httpx.Response(200, json={"version": "0.5.4"})
+    if request.url.path == "/api/ps":
+        return httpx.Response(200, json=PS)
+    if request.url.path == "/api/generate":
+        body = json.loads(request.content)
+        if body["model"] == "missing":
+            return httpx.Response(404, json={"error": 'model "missing" not found, try pulling it first'})
+        assert body == {"model": body["model"], "prompt": "", "keep_alive": "30m", "stream": False}
+        return httpx.Response(200, json={"model": body["model"], "response": "", "done": True,
+                                         "done_reason": "load", "load_duration": 1_500_000_000})  # fmt: skip
+    return httpx.Response(404)
+
+
+def test_loaded_models_from_ps_keeps_sizes_and_skips_junk() -> None:
+    """Each loaded model keeps its name, size and expiry; non-objects are skipped."""
+    models = loaded_models_from_ps(PS)
+    assert [(m.name, m.size_bytes, m.expires_at) for m in models] == [
+        ("a:1b", 3 * GIB, "2030-01-01T00:00:00Z"),
+        ("b:7b", 6 * GIB, None),
+    ]
+
+
+def test_daemon_status_reports_models_store_and_budget_warning(
+    settings: DaemonSettings, tmp_path: Path
+) -> None:
+    """Status has the version, loaded models, store size and a warning over budget."""
+    settings.models_dir.mkdir(parents=True)
+    (settings.models_dir / "blob").write_bytes(b"x" * 1000)
+    runtime = DaemonRuntime(machine=lambda: MACHINE)  # budget 8 GiB < 9 GiB loaded
+    status = daemon_status(base_url=URL, settings=settings, runtime=runtime,
+                           transport=httpx.MockTransport(fake_ollama))  # fmt: skip
+    assert status.up is True
+    assert status.version == "0.5.4"
+    assert status.managed is False
+    assert [m.name for m in status.loaded_models] == ["a:1b", "b:7b"]
+    assert status.models_dir_bytes == 1000
+    assert status.budget_bytes == 8 * GIB
+    assert len(status.warnings) == 1
+    assert "9.0 GiB" in status.warnings[0]
+    assert status.to_dict()["loaded_models"][0]["size_bytes"] == 3 * GIB
+
+
+def test_folder_size_of_a_missing_folder_is_zero(tmp_path: Path) -> None:
+    """A model store that does not exist yet is empty."""
+    assert folder_size(tmp_path / "nothing") == 0
+
+
+def test_warm_models_loads_each_model_with_keep_alive() -> None:
+    """Each model gets an empty generate with keep_alive; a missing one says how to pull it."""
+    results = warm_models(["a:1b", "missing"], keep_alive="30m", base_url=URL,
+                          transport=httpx.MockTransport(fake_ollama))  # fmt: skip
+    assert results[0].ok is True
+    assert results[0].load_duration_s == 1.5
+    assert results[1].ok is False
+    assert results[1].error is not None
+    assert "shared-ollama pull missing" in results[1].error
+
+
+def test_warm_models_raises_when_nothing_answers() -> None:
+    """No server: OllamaUnavailableError, not a list of failures."""
+
+    def refused(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused", request=request)
+
+    with pytest.raises(OllamaUnavailableError, match="connection refused"):
+        warm_models(["a"], base_url=URL, transport=httpx.MockTransport(refused))
+
+
+def test_warm_result_reads_a_server_error_text() -> None:
+    """A 500 keeps Ollama's own error text."""
+    result = warm_result("m", 500, {"error": "llama runner process has terminated"})
+    assert result.ok is False
+    assert result.error == "llama runner process has terminated"
