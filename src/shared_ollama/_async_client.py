@@ -1,4 +1,6 @@
-"""The asynchronous client: a drop-in replacement for ``ollama.AsyncClient`` that only does I/O.
+"""The asynchronous client: a drop-in replacement for ``ollama.AsyncClient``.
+
+Generated from ``_client.py`` by ``tools/generate_async_client.py``: do not edit by hand.
 
 Every decision (request building, timeouts, error mapping, stream decoding, retry and breaker
 policy) lives in the I/O-free modules it calls; this file sends requests and moves bytes.
@@ -8,16 +10,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, TypeVar, overload
 
 import httpx
+from httpx import USE_CLIENT_DEFAULT
 
 from shared_ollama import _calls
 from shared_ollama._base_client import NOT_GIVEN, BaseClient
-from shared_ollama._breaker import BreakerState, Permit
+from shared_ollama._breaker import Permit
 from shared_ollama._calls import ApiCall
 from shared_ollama._error_mapping import error_from_exception, error_from_status, timeout_error
 from shared_ollama._resilience_policy import (
@@ -27,6 +31,7 @@ from shared_ollama._resilience_policy import (
     RetryPolicy,
 )
 from shared_ollama._retrying import RetryController, async_retrying
+from shared_ollama._routing import HostState
 from shared_ollama._stream_state import StreamState
 from shared_ollama._telemetry import CallObservation, Instrumentation
 from shared_ollama._telemetry_hooks import telemetry_retry_hook as _telemetry_retry_hook
@@ -49,7 +54,16 @@ __all__ = ["AsyncSharedOllamaClient"]
 T = TypeVar("T")
 DEFAULT_MAX_IN_FLIGHT = 4
 """Requests one client sends to its host at once; more wait for a free slot."""
-_PS_PROBE_TIMEOUT = 2.0
+_LISTING_TIMEOUT = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class _OpenStream:
+    response: httpx.Response
+    permit: Permit
+    phases: PhaseTimeouts
+    route: HostState
+    deadline: float | None
 
 
 class AsyncSharedOllamaClient(BaseClient):
@@ -60,6 +74,7 @@ class AsyncSharedOllamaClient(BaseClient):
     Args:
         host: Ollama address; by default ``SHARED_OLLAMA_URL``, ``OLLAMA_BASE_URL``,
             ``OLLAMA_HOST`` or ``http://127.0.0.1:11434``.
+        hosts: Several addresses to route between instead of one ``host`` (see ``BaseClient``).
         timeout: Seconds for every phase, ``None`` for none, an ``httpx.Timeout`` or a
             :class:`~shared_ollama.TimeoutPolicy` (default: load-aware limits).
         headers: Extra headers for every request.
@@ -79,6 +94,7 @@ class AsyncSharedOllamaClient(BaseClient):
         self,
         host: str | None = None,
         *,
+        hosts: Sequence[str] | None = None,
         timeout: Any = NOT_GIVEN,
         headers: Mapping[str, str] | None = None,
         api_key: str | None = None,
@@ -95,6 +111,7 @@ class AsyncSharedOllamaClient(BaseClient):
     ) -> None:
         super().__init__(
             host,
+            hosts=hosts,
             timeout=timeout,
             headers=headers,
             api_key=api_key,
@@ -110,10 +127,10 @@ class AsyncSharedOllamaClient(BaseClient):
             transport=transport,
             verify=verify,
             follow_redirects=follow_redirects,
-            auth=self._auth,
             **httpx_kwargs,
         )
-        self._slots = asyncio.BoundedSemaphore(max_in_flight)
+        self._max_in_flight = max_in_flight
+        self._slots: dict[str, asyncio.BoundedSemaphore] = {}
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -135,55 +152,81 @@ class AsyncSharedOllamaClient(BaseClient):
 
     # -- I/O -------------------------------------------------------------------------------
 
-    async def _take_slot(self, phases: PhaseTimeouts) -> None:
-        try:
-            await asyncio.wait_for(self._slots.acquire(), phases.pool)
-        except TimeoutError:
-            raise timeout_error("pool", timeout=phases.pool, host=self._base) from None
+    def _slot(self, route: HostState) -> asyncio.BoundedSemaphore:
+        slot = self._slots.get(route.base)
+        if slot is None:
+            slot = self._slots.setdefault(route.base, asyncio.BoundedSemaphore(self._max_in_flight))
+        return slot
 
-    async def _refresh_loaded_models(self) -> None:
-        if self._breaker.state is BreakerState.OPEN:
-            return
+    async def _take_slot(self, route: HostState, phases: PhaseTimeouts) -> None:
         try:
-            response = await self._http.get(self._base + "/api/ps", timeout=_PS_PROBE_TIMEOUT)
-        except httpx.HTTPError:
-            self._record_ps(None)
-            return
-        self._record_ps(response.content if response.status_code == 200 else None)
+            await asyncio.wait_for(self._slot(route).acquire(), phases.pool)
+        except TimeoutError:
+            raise timeout_error("pool", timeout=phases.pool, host=route.base) from None
+        route.in_flight += 1
+
+    def _give_slot(self, route: HostState) -> None:
+        route.in_flight -= 1
+        self._slot(route).release()
+
+    async def _refresh_routes(self, call: ApiCall[Any]) -> None:
+        for route, path in self._stale_routes(call):
+            try:
+                response = await self._http.get(route.base + path, timeout=_LISTING_TIMEOUT)
+            except httpx.HTTPError:
+                self._record_listing(route, path, None)
+                continue
+            body = response.content if response.status_code == 200 else None
+            self._record_listing(route, path, body)
 
     async def _with_retries(
         self,
-        deadline: float | None,
-        attempt: Callable[[], Awaitable[T]],
-        observation: CallObservation | None = None,
+        call: ApiCall[Any],
+        attempt: Callable[[float | None, list[HostState]], Awaitable[T]],
+        observation: CallObservation | None,
     ) -> T:
+        await self._refresh_routes(call)
+        deadline = self._deadline()
+        tried: list[HostState] = []
         controller = RetryController(
-            policy=self._retry_policy, budget=self._budget, deadline=deadline
+            policy=self._retry_policy, budget=self._routes[0].budget, deadline=deadline
         )
         retrying = async_retrying(controller)
         if observation is not None:
             retrying.before_sleep = _telemetry_retry_hook(observation)
-        async for retry_state in retrying:
-            with retry_state:
-                return await attempt()
+        try:
+            async for retry_state in retrying:
+                with retry_state:
+                    return await attempt(deadline, tried)
+        except BaseException as exc:
+            if observation is not None:
+                observation.fail(exc)
+            raise
         raise AssertionError("tenacity ended without a result or an exception")  # pragma: no cover
 
     async def _attempt(
-        self, call: ApiCall[T], deadline: float | None, observation: CallObservation | None
+        self,
+        call: ApiCall[T],
+        deadline: float | None,
+        tried: list[HostState],
+        observation: CallObservation | None,
     ) -> T:
-        permit = self._breaker.acquire()
+        route, permit = self._choose(call, tried)
+        tried.append(route)
         try:
-            phases = self._phase_timeouts(call, deadline)
-            await self._take_slot(phases)
+            phases = self._phase_timeouts(call, deadline, route)
+            await self._take_slot(route, phases)
             try:
-                request = self._build_request(self._http, call, phases)
+                request = self._build_request(self._http, call, phases, route)
                 try:
-                    response = await self._http.send(request)
+                    response = await self._http.send(request, auth=route.auth or USE_CLIENT_DEFAULT)
                 except httpx.HTTPError as exc:
-                    raise self._map_exception(call, exc, phases) from exc
+                    raise self._map_exception(call, exc, phases, route) from exc
             finally:
-                self._slots.release()
-            result = self._complete(call, response.status_code, response.content, observation)
+                self._give_slot(route)
+            result = self._complete(
+                call, response.status_code, response.content, observation, route
+            )
         except BaseException as exc:
             permit.record(exc)
             raise
@@ -191,73 +234,70 @@ class AsyncSharedOllamaClient(BaseClient):
         return result
 
     async def _request(self, call: ApiCall[T]) -> T:
-        deadline = self._deadline()
         observation = self._observe(call)
-        try:
-            return await self._with_retries(
-                deadline, lambda: self._attempt(call, deadline, observation), observation
-            )
-        except BaseException as exc:
-            if observation is not None:
-                observation.fail(exc)
-            raise
+        return await self._with_retries(
+            call,
+            lambda deadline, tried: self._attempt(call, deadline, tried, observation),
+            observation,
+        )
 
     async def _open_stream(
-        self, call: ApiCall[Any], deadline: float | None
-    ) -> tuple[httpx.Response, Permit, PhaseTimeouts]:
-        permit = self._breaker.acquire()
+        self, call: ApiCall[Any], deadline: float | None, tried: list[HostState]
+    ) -> _OpenStream:
+        route, permit = self._choose(call, tried)
+        tried.append(route)
         try:
-            phases = self._phase_timeouts(call, deadline)
-            await self._take_slot(phases)
+            phases = self._phase_timeouts(call, deadline, route)
+            await self._take_slot(route, phases)
             try:
-                request = self._build_request(self._http, call, phases)
+                request = self._build_request(self._http, call, phases, route)
                 try:
-                    response = await self._http.send(request, stream=True)
+                    response = await self._http.send(
+                        request, stream=True, auth=route.auth or USE_CLIENT_DEFAULT
+                    )
                     if response.status_code >= 400:
                         try:
                             body = await response.aread()
                         finally:
                             await response.aclose()
                         raise error_from_status(
-                            response.status_code, body, model=call.model, host=self._base
+                            response.status_code, body, model=call.model, host=route.base
                         )
                 except httpx.HTTPError as exc:
-                    raise self._map_exception(call, exc, phases) from exc
+                    raise self._map_exception(call, exc, phases, route) from exc
             except BaseException:
-                self._slots.release()
+                self._give_slot(route)
                 raise
         except BaseException as exc:
             permit.record(exc)
             raise
-        return response, permit, phases
+        return _OpenStream(response, permit, phases, route, deadline)
 
     async def _stream(self, call: ApiCall[T]) -> AsyncIterator[T]:
-        if self._needs_ps(call):
-            await self._refresh_loaded_models()
-        deadline = self._deadline()
         observation = self._observe(call)
+        opened = await self._with_retries(
+            call, lambda deadline, tried: self._open_stream(call, deadline, tried), observation
+        )
+        response, permit, route, deadline = (
+            opened.response,
+            opened.permit,
+            opened.route,
+            opened.deadline,
+        )
+        state = StreamState(call, route.base, observation)
         try:
-            response, permit, phases = await self._with_retries(
-                deadline, lambda: self._open_stream(call, deadline), observation
-            )
-        except BaseException as exc:
-            if observation is not None:
-                observation.fail(exc)
-            raise
-        state = StreamState(call, self._base, observation)
-        try:
-            self._limit_reads(response, phases, deadline)
+            self._limit_reads(response, opened.phases, deadline)
             try:
                 async for data in response.aiter_bytes():
                     for item in state.feed(data):
                         yield item
-                    self._check_deadline(deadline)
+                    self._check_deadline(deadline, route)
                 for item in state.finish():
                     yield item
             except httpx.HTTPError as exc:
                 raise state.failure(exc) from exc
             if call.operation is not None and call.model is not None:
-                self._loaded.mark_warm(call.model)
+                route.loaded.mark_warm(call.model)
         except BaseException as exc:
             permit.record(exc)
             if observation is not None:
@@ -269,7 +309,7 @@ class AsyncSharedOllamaClient(BaseClient):
                 observation.finish(state.last or {})
         finally:
             await response.aclose()
-            self._slots.release()
+            self._give_slot(route)
 
     # -- the Ollama API ----------------------------------------------------------------------
     @overload
@@ -590,9 +630,13 @@ class AsyncSharedOllamaClient(BaseClient):
         digest = _calls.file_digest(file)
         url = f"{self._base}/api/blobs/{digest}"
         try:
-            if (await self._http.head(url, headers=self._headers)).status_code == 200:
+            auth = self._routes[0].auth or USE_CLIENT_DEFAULT
+            head = await self._http.head(url, headers=self._headers, auth=auth)
+            if head.status_code == 200:
                 return digest
-            response = await self._http.post(url, content=_read_blocks(file), headers=self._headers)
+            response = await self._http.post(
+                url, content=_read_blocks(file), headers=self._headers, auth=auth
+            )
         except httpx.HTTPError as exc:
             raise error_from_exception(exc, host=self._base, model=None) from exc
         if response.status_code >= 400:
@@ -627,6 +671,6 @@ class AsyncSharedOllamaClient(BaseClient):
 
 
 async def _read_blocks(path: Path) -> AsyncIterator[bytes]:
-    with path.open("rb") as handle:
+    with path.open("rb") as handle:  # 1 MiB blocking reads of a local file, between awaits
         for block in iter(lambda: handle.read(1 << 20), b""):
             yield block

@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import platform
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
 import httpx
 
-from shared_ollama._breaker import CircuitBreaker
+from shared_ollama._breaker import BreakerState, Permit
 from shared_ollama._breaker_registry import breaker_for
 from shared_ollama._calls import ApiCall
 from shared_ollama._error_mapping import error_from_exception, error_from_status, timeout_error
-from shared_ollama._errors import ServerError, SharedOllamaError
-from shared_ollama._host import OllamaHost, resolve_host
+from shared_ollama._errors import CircuitOpenError, ServerError, SharedOllamaError
+from shared_ollama._host import OllamaHost, parse_host, resolve_host
 from shared_ollama._json import loads
 from shared_ollama._resilience_policy import (
     DEFAULT_BREAKER_POLICY,
@@ -28,7 +28,8 @@ from shared_ollama._resilience_policy import (
     BreakerPolicy,
     RetryPolicy,
 )
-from shared_ollama._retry_budget import RetryBudget, budget_for
+from shared_ollama._retry_budget import budget_for
+from shared_ollama._routing import HostState, rank_hosts
 from shared_ollama._settings import ClientSettings
 from shared_ollama._telemetry import CallObservation, Instrumentation
 from shared_ollama._timeouts import (
@@ -39,7 +40,6 @@ from shared_ollama._timeouts import (
     timeout_policy_from,
 )
 from shared_ollama._version import __version__
-from shared_ollama._warmth import LoadedModels
 
 __all__ = ["NOT_GIVEN", "BaseClient", "NotGiven"]
 
@@ -75,6 +75,9 @@ class BaseClient:
     Args:
         host: The Ollama address; ``None`` resolves it from the environment (see
             :func:`~shared_ollama.resolve_base_url`).
+        hosts: Several Ollama addresses to route between (instead of ``host``): each call goes
+            to a healthy host that has the model loaded, else the least busy one that has it,
+            failing over to the next only before the first byte of a reply.
         timeout: Seconds for every phase, ``None`` for no limit, an ``httpx.Timeout``, or a
             :class:`~shared_ollama.TimeoutPolicy`; by default load-aware limits apply.
         headers: Extra headers sent with every request.
@@ -91,6 +94,7 @@ class BaseClient:
         self,
         host: str | None = None,
         *,
+        hosts: Sequence[str] | None = None,
         timeout: Any = NOT_GIVEN,
         headers: Mapping[str, str] | None = None,
         api_key: str | None = None,
@@ -101,7 +105,31 @@ class BaseClient:
         settings: ClientSettings | None = None,
     ) -> None:
         self._settings = settings if settings is not None else ClientSettings.from_environ()
-        self._host: OllamaHost = resolve_host(host, environ=self._settings.environ)
+        if hosts is not None and host is not None:
+            raise ValueError("Give either host= or hosts=, not both.")
+        if hosts is not None and (isinstance(hosts, str) or not hosts):
+            raise ValueError(
+                f"hosts={hosts!r} must be a non-empty list of addresses, e.g. "
+                "hosts=['http://gpu-1:11434', 'http://gpu-2:11434']."
+            )
+        parsed = (
+            [parse_host(value, source=f"hosts[{index}]") for index, value in enumerate(hosts)]
+            if hosts is not None
+            else [resolve_host(host, environ=self._settings.environ)]
+        )
+        self._routes: tuple[HostState, ...] = tuple(
+            HostState(
+                host=item,
+                base=item.base_url,
+                breaker=breaker_for(item.base_url, breaker),
+                budget=budget_for(item.base_url, retry),
+                auth=httpx.BasicAuth(item.username, item.password or "")
+                if item.username is not None
+                else None,
+            )
+            for item in parsed
+        )
+        self._host: OllamaHost = parsed[0]
         self._base = self._host.base_url
         self._timeouts: TimeoutPolicy = (
             DEFAULT_TIMEOUT_POLICY
@@ -109,9 +137,6 @@ class BaseClient:
             else timeout_policy_from(timeout)
         )
         self._retry_policy = retry
-        self._breaker: CircuitBreaker = breaker_for(self._base, breaker)
-        self._budget: RetryBudget = budget_for(self._base, retry)
-        self._loaded = LoadedModels(clock=time.monotonic)
         self.project = project if project is not None else self._settings.project
         self._instrumentation = (
             instrumentation
@@ -128,21 +153,21 @@ class BaseClient:
         if token and "authorization" not in merged:
             merged["authorization"] = f"Bearer {token}"
         self._headers = merged
-        self._auth: httpx.Auth | None = (
-            httpx.BasicAuth(self._host.username, self._host.password or "")
-            if self._host.username is not None
-            else None
-        )
 
     @property
     def base_url(self) -> str:
-        """The resolved base URL of the Ollama server (without credentials)."""
+        """The resolved base URL of the (first) Ollama server, without credentials."""
         return self._base
 
     @property
     def host(self) -> OllamaHost:
-        """The parsed address of the Ollama server."""
+        """The parsed address of the (first) Ollama server."""
         return self._host
+
+    @property
+    def hosts(self) -> tuple[OllamaHost, ...]:
+        """Every server this client routes between (one unless built with ``hosts=``)."""
+        return tuple(route.host for route in self._routes)
 
     @property
     def timeout_policy(self) -> TimeoutPolicy:
@@ -153,31 +178,69 @@ class BaseClient:
         total = self._timeouts.total
         return None if total is None else time.monotonic() + total
 
-    def _phase_timeouts(self, call: ApiCall[Any], deadline: float | None) -> PhaseTimeouts:
-        warm = self._loaded.is_warm(call.model) if call.operation and call.model else None
+    def _choose(self, call: ApiCall[Any], tried: list[HostState]) -> tuple[HostState, Permit]:
+        """The host for the next attempt and its breaker permit (skipping open breakers).
+
+        Raises:
+            CircuitOpenError: Every candidate's breaker is open (the soonest to reopen is named).
+        """
+        refused: list[CircuitOpenError] = []
+        for route in rank_hosts(self._routes, call.model, exclude=tried):
+            try:
+                return route, route.breaker.acquire()
+            except CircuitOpenError as exc:
+                self._instrumentation.rejected_while_open(host=route.base)
+                refused.append(exc)
+        raise min(refused, key=lambda exc: exc.retry_after)
+
+    def _phase_timeouts(
+        self, call: ApiCall[Any], deadline: float | None, route: HostState
+    ) -> PhaseTimeouts:
+        warm = route.loaded.is_warm(call.model) if call.operation and call.model else None
         remaining = None if deadline is None else deadline - time.monotonic()
         return plan_timeouts(self._timeouts, stream=call.stream, warm=warm, remaining=remaining)
 
-    def _needs_ps(self, call: ApiCall[Any]) -> bool:
-        """Whether to ask ``/api/ps`` before this call to choose its first-byte limit."""
-        return (
-            call.stream
-            and call.operation is not None
-            and call.model is not None
-            and self._loaded.is_warm(call.model) is None
-        )
+    def _stale_routes(self, call: ApiCall[Any]) -> list[tuple[HostState, str]]:
+        """The ``/api/ps`` and ``/api/tags`` listings to refresh before this call.
 
-    def _record_ps(self, body: bytes | None) -> None:
-        if body is None:
-            self._loaded.mark_unknown()
-            return
-        try:
-            data = loads(body)
-            names = [entry.get("model") or entry.get("name") for entry in data.get("models") or []]
-        except (ValueError, AttributeError, TypeError):
-            self._loaded.mark_unknown()
-            return
-        self._loaded.update_from_ps(name for name in names if isinstance(name, str))
+        One host needs ``/api/ps`` only for a stream whose model's warmth is unknown (to pick
+        the first-byte limit); several hosts need both listings for routing.
+        """
+        if call.operation is None or call.model is None:
+            return []
+        model = call.model
+        stale: list[tuple[HostState, str]] = []
+        for route in self._routes:
+            if route.breaker.state is BreakerState.OPEN:
+                continue
+            routing = len(self._routes) > 1
+            if (routing or call.stream) and route.loaded.is_warm(model) is None:
+                stale.append((route, "/api/ps"))
+            if routing and route.catalog.needs_refresh():
+                stale.append((route, "/api/tags"))
+        return stale
+
+    @staticmethod
+    def _record_listing(route: HostState, path: str, body: bytes | None) -> None:
+        """Feed an ``/api/ps`` or ``/api/tags`` answer (``None`` if it failed) into the route."""
+        names: list[str] | None = None
+        if body is not None:
+            try:
+                entries = loads(body).get("models") or []
+                names = [
+                    name
+                    for entry in entries
+                    if isinstance(name := entry.get("model") or entry.get("name"), str)
+                ]
+            except (ValueError, AttributeError, TypeError):
+                names = None
+        if path == "/api/ps":
+            if names is None:
+                route.loaded.mark_unknown()
+            else:
+                route.loaded.update_from_ps(names)
+        else:
+            route.catalog.update(names)
 
     def _limit_reads(
         self, response: httpx.Response, phases: PhaseTimeouts, deadline: float | None
@@ -191,10 +254,10 @@ class BaseClient:
         if isinstance(extension, dict):
             extension["read"] = limit
 
-    def _check_deadline(self, deadline: float | None) -> None:
+    def _check_deadline(self, deadline: float | None, route: HostState) -> None:
         """Raise the ``total`` timeout when the call's overall deadline has passed."""
         if deadline is not None and time.monotonic() > deadline:
-            raise timeout_error("total", timeout=self._timeouts.total, host=self._base)
+            raise timeout_error("total", timeout=self._timeouts.total, host=route.base)
 
     def _observe(self, call: ApiCall[Any]) -> CallObservation | None:
         """Start telemetry for a model call (chat, generate, embed); admin calls are not traced."""
@@ -210,48 +273,58 @@ class BaseClient:
         )
 
     def _build_request(
-        self, client: httpx.Client | httpx.AsyncClient, call: ApiCall[Any], phases: PhaseTimeouts
+        self,
+        client: httpx.Client | httpx.AsyncClient,
+        call: ApiCall[Any],
+        phases: PhaseTimeouts,
+        route: HostState,
     ) -> httpx.Request:
         return client.build_request(
             call.method,
-            self._base + call.path,
+            route.base + call.path,
             content=call.body,
             headers=self._headers,
             timeout=httpx.Timeout(**phases.as_httpx()),
         )
 
     def _complete(
-        self, call: ApiCall[T], status: int, body: bytes, observation: CallObservation | None
+        self,
+        call: ApiCall[T],
+        status: int,
+        body: bytes,
+        observation: CallObservation | None,
+        route: HostState,
     ) -> T:
         """Turn a whole (non-streaming) reply into the typed result, or raise our error."""
         if status >= 400:
-            raise error_from_status(status, body, model=call.model, host=self._base)
+            raise error_from_status(status, body, model=call.model, host=route.base)
         if call.empty_ok and not body.strip():
             return call.parse(None)
         try:
             data = loads(body)
         except ValueError as exc:
             raise ServerError(
-                f"Ollama at {self._base} sent a reply to {call.path} that is not JSON ({exc}); "
+                f"Ollama at {route.base} sent a reply to {call.path} that is not JSON ({exc}); "
                 "is the address a proxy or another service?",
                 status_code=status,
                 error=body[:200].decode("utf-8", "replace"),
-                host=self._base,
+                host=route.base,
             ) from None
         if isinstance(data, dict) and "error" in data and len(data) == 1:
-            raise error_from_status(500, body, model=call.model, host=self._base)
+            raise error_from_status(500, body, model=call.model, host=route.base)
         if call.operation is not None and call.model is not None:
-            self._loaded.mark_warm(call.model)
+            route.loaded.mark_warm(call.model)
         result = call.parse(data)
         if observation is not None:
             observation.finish(data)
         return result
 
     def _map_exception(
-        self, call: ApiCall[Any], exc: Exception, phases: PhaseTimeouts
+        self, call: ApiCall[Any], exc: Exception, phases: PhaseTimeouts, route: HostState
     ) -> SharedOllamaError:
         timeout = phases.read if isinstance(exc, httpx.ReadTimeout) else phases.connect
-        return error_from_exception(exc, host=self._base, model=call.model, timeout=timeout)
+        return error_from_exception(exc, host=route.base, model=call.model, timeout=timeout)
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(host={self._base!r})"
+        hosts = ", ".join(repr(route.base) for route in self._routes)
+        return f"{type(self).__name__}({hosts})"

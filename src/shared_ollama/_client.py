@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, TypeVar, overload
 
 import httpx
+from httpx import USE_CLIENT_DEFAULT
 
 from shared_ollama import _calls
 from shared_ollama._base_client import NOT_GIVEN, BaseClient
-from shared_ollama._breaker import BreakerState, Permit
+from shared_ollama._breaker import Permit
 from shared_ollama._calls import ApiCall
 from shared_ollama._error_mapping import error_from_exception, error_from_status, timeout_error
 from shared_ollama._resilience_policy import (
@@ -27,6 +29,7 @@ from shared_ollama._resilience_policy import (
     RetryPolicy,
 )
 from shared_ollama._retrying import RetryController, sync_retrying
+from shared_ollama._routing import HostState
 from shared_ollama._stream_state import StreamState
 from shared_ollama._telemetry import CallObservation, Instrumentation
 from shared_ollama._telemetry_hooks import telemetry_retry_hook as _telemetry_retry_hook
@@ -49,7 +52,16 @@ __all__ = ["SharedOllamaClient"]
 T = TypeVar("T")
 DEFAULT_MAX_IN_FLIGHT = 4
 """Requests one client sends to its host at once; more wait for a free slot."""
-_PS_PROBE_TIMEOUT = 2.0
+_LISTING_TIMEOUT = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class _OpenStream:
+    response: httpx.Response
+    permit: Permit
+    phases: PhaseTimeouts
+    route: HostState
+    deadline: float | None
 
 
 class SharedOllamaClient(BaseClient):
@@ -60,6 +72,7 @@ class SharedOllamaClient(BaseClient):
     Args:
         host: Ollama address; by default ``SHARED_OLLAMA_URL``, ``OLLAMA_BASE_URL``,
             ``OLLAMA_HOST`` or ``http://127.0.0.1:11434``.
+        hosts: Several addresses to route between instead of one ``host`` (see ``BaseClient``).
         timeout: Seconds for every phase, ``None`` for none, an ``httpx.Timeout`` or a
             :class:`~shared_ollama.TimeoutPolicy` (default: load-aware limits).
         headers: Extra headers for every request.
@@ -79,6 +92,7 @@ class SharedOllamaClient(BaseClient):
         self,
         host: str | None = None,
         *,
+        hosts: Sequence[str] | None = None,
         timeout: Any = NOT_GIVEN,
         headers: Mapping[str, str] | None = None,
         api_key: str | None = None,
@@ -95,6 +109,7 @@ class SharedOllamaClient(BaseClient):
     ) -> None:
         super().__init__(
             host,
+            hosts=hosts,
             timeout=timeout,
             headers=headers,
             api_key=api_key,
@@ -110,10 +125,10 @@ class SharedOllamaClient(BaseClient):
             transport=transport,
             verify=verify,
             follow_redirects=follow_redirects,
-            auth=self._auth,
             **httpx_kwargs,
         )
-        self._slots = threading.BoundedSemaphore(max_in_flight)
+        self._max_in_flight = max_in_flight
+        self._slots: dict[str, threading.BoundedSemaphore] = {}
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -135,54 +150,82 @@ class SharedOllamaClient(BaseClient):
 
     # -- I/O -------------------------------------------------------------------------------
 
-    def _take_slot(self, phases: PhaseTimeouts) -> None:
-        timeout = -1 if phases.pool is None else phases.pool
-        if not self._slots.acquire(timeout=timeout):
-            raise timeout_error("pool", timeout=phases.pool, host=self._base)
+    def _slot(self, route: HostState) -> threading.BoundedSemaphore:
+        slot = self._slots.get(route.base)
+        if slot is None:
+            slot = self._slots.setdefault(
+                route.base, threading.BoundedSemaphore(self._max_in_flight)
+            )
+        return slot
 
-    def _refresh_loaded_models(self) -> None:
-        if self._breaker.state is BreakerState.OPEN:
-            return
-        try:
-            response = self._http.get(self._base + "/api/ps", timeout=_PS_PROBE_TIMEOUT)
-        except httpx.HTTPError:
-            self._record_ps(None)
-            return
-        self._record_ps(response.content if response.status_code == 200 else None)
+    def _take_slot(self, route: HostState, phases: PhaseTimeouts) -> None:
+        timeout = -1 if phases.pool is None else phases.pool
+        if not self._slot(route).acquire(timeout=timeout):
+            raise timeout_error("pool", timeout=phases.pool, host=route.base)
+        route.in_flight += 1
+
+    def _give_slot(self, route: HostState) -> None:
+        route.in_flight -= 1
+        self._slot(route).release()
+
+    def _refresh_routes(self, call: ApiCall[Any]) -> None:
+        for route, path in self._stale_routes(call):
+            try:
+                response = self._http.get(route.base + path, timeout=_LISTING_TIMEOUT)
+            except httpx.HTTPError:
+                self._record_listing(route, path, None)
+                continue
+            body = response.content if response.status_code == 200 else None
+            self._record_listing(route, path, body)
 
     def _with_retries(
         self,
-        deadline: float | None,
-        attempt: Callable[[], T],
-        observation: CallObservation | None = None,
+        call: ApiCall[Any],
+        attempt: Callable[[float | None, list[HostState]], T],
+        observation: CallObservation | None,
     ) -> T:
+        self._refresh_routes(call)
+        deadline = self._deadline()
+        tried: list[HostState] = []
         controller = RetryController(
-            policy=self._retry_policy, budget=self._budget, deadline=deadline
+            policy=self._retry_policy, budget=self._routes[0].budget, deadline=deadline
         )
         retrying = sync_retrying(controller)
         if observation is not None:
             retrying.before_sleep = _telemetry_retry_hook(observation)
-        for retry_state in retrying:
-            with retry_state:
-                return attempt()
+        try:
+            for retry_state in retrying:
+                with retry_state:
+                    return attempt(deadline, tried)
+        except BaseException as exc:
+            if observation is not None:
+                observation.fail(exc)
+            raise
         raise AssertionError("tenacity ended without a result or an exception")  # pragma: no cover
 
     def _attempt(
-        self, call: ApiCall[T], deadline: float | None, observation: CallObservation | None
+        self,
+        call: ApiCall[T],
+        deadline: float | None,
+        tried: list[HostState],
+        observation: CallObservation | None,
     ) -> T:
-        permit = self._breaker.acquire()
+        route, permit = self._choose(call, tried)
+        tried.append(route)
         try:
-            phases = self._phase_timeouts(call, deadline)
-            self._take_slot(phases)
+            phases = self._phase_timeouts(call, deadline, route)
+            self._take_slot(route, phases)
             try:
-                request = self._build_request(self._http, call, phases)
+                request = self._build_request(self._http, call, phases, route)
                 try:
-                    response = self._http.send(request)
+                    response = self._http.send(request, auth=route.auth or USE_CLIENT_DEFAULT)
                 except httpx.HTTPError as exc:
-                    raise self._map_exception(call, exc, phases) from exc
+                    raise self._map_exception(call, exc, phases, route) from exc
             finally:
-                self._slots.release()
-            result = self._complete(call, response.status_code, response.content, observation)
+                self._give_slot(route)
+            result = self._complete(
+                call, response.status_code, response.content, observation, route
+            )
         except BaseException as exc:
             permit.record(exc)
             raise
@@ -190,71 +233,68 @@ class SharedOllamaClient(BaseClient):
         return result
 
     def _request(self, call: ApiCall[T]) -> T:
-        deadline = self._deadline()
         observation = self._observe(call)
-        try:
-            return self._with_retries(
-                deadline, lambda: self._attempt(call, deadline, observation), observation
-            )
-        except BaseException as exc:
-            if observation is not None:
-                observation.fail(exc)
-            raise
+        return self._with_retries(
+            call,
+            lambda deadline, tried: self._attempt(call, deadline, tried, observation),
+            observation,
+        )
 
     def _open_stream(
-        self, call: ApiCall[Any], deadline: float | None
-    ) -> tuple[httpx.Response, Permit, PhaseTimeouts]:
-        permit = self._breaker.acquire()
+        self, call: ApiCall[Any], deadline: float | None, tried: list[HostState]
+    ) -> _OpenStream:
+        route, permit = self._choose(call, tried)
+        tried.append(route)
         try:
-            phases = self._phase_timeouts(call, deadline)
-            self._take_slot(phases)
+            phases = self._phase_timeouts(call, deadline, route)
+            self._take_slot(route, phases)
             try:
-                request = self._build_request(self._http, call, phases)
+                request = self._build_request(self._http, call, phases, route)
                 try:
-                    response = self._http.send(request, stream=True)
+                    response = self._http.send(
+                        request, stream=True, auth=route.auth or USE_CLIENT_DEFAULT
+                    )
                     if response.status_code >= 400:
                         try:
                             body = response.read()
                         finally:
                             response.close()
                         raise error_from_status(
-                            response.status_code, body, model=call.model, host=self._base
+                            response.status_code, body, model=call.model, host=route.base
                         )
                 except httpx.HTTPError as exc:
-                    raise self._map_exception(call, exc, phases) from exc
+                    raise self._map_exception(call, exc, phases, route) from exc
             except BaseException:
-                self._slots.release()
+                self._give_slot(route)
                 raise
         except BaseException as exc:
             permit.record(exc)
             raise
-        return response, permit, phases
+        return _OpenStream(response, permit, phases, route, deadline)
 
     def _stream(self, call: ApiCall[T]) -> Iterator[T]:
-        if self._needs_ps(call):
-            self._refresh_loaded_models()
-        deadline = self._deadline()
         observation = self._observe(call)
+        opened = self._with_retries(
+            call, lambda deadline, tried: self._open_stream(call, deadline, tried), observation
+        )
+        response, permit, route, deadline = (
+            opened.response,
+            opened.permit,
+            opened.route,
+            opened.deadline,
+        )
+        state = StreamState(call, route.base, observation)
         try:
-            response, permit, phases = self._with_retries(
-                deadline, lambda: self._open_stream(call, deadline), observation
-            )
-        except BaseException as exc:
-            if observation is not None:
-                observation.fail(exc)
-            raise
-        state = StreamState(call, self._base, observation)
-        try:
-            self._limit_reads(response, phases, deadline)
+            self._limit_reads(response, opened.phases, deadline)
             try:
                 for data in response.iter_bytes():
                     yield from state.feed(data)
-                    self._check_deadline(deadline)
+                    self._check_deadline(deadline, route)
                 yield from state.finish()
             except httpx.HTTPError as exc:
                 raise state.failure(exc) from exc
             if call.operation is not None and call.model is not None:
-                self._loaded.mark_warm(call.model)
+                route.loaded.mark_warm(call.model)
         except BaseException as exc:
             permit.record(exc)
             if observation is not None:
@@ -266,7 +306,7 @@ class SharedOllamaClient(BaseClient):
                 observation.finish(state.last or {})
         finally:
             response.close()
-            self._slots.release()
+            self._give_slot(route)
 
     # -- the Ollama API ----------------------------------------------------------------------
     @overload
@@ -577,10 +617,11 @@ class SharedOllamaClient(BaseClient):
         digest = _calls.file_digest(file)
         url = f"{self._base}/api/blobs/{digest}"
         try:
-            if self._http.head(url, headers=self._headers).status_code == 200:
+            auth = self._routes[0].auth or USE_CLIENT_DEFAULT
+            if self._http.head(url, headers=self._headers, auth=auth).status_code == 200:
                 return digest
             with file.open("rb") as handle:
-                response = self._http.post(url, content=handle, headers=self._headers)
+                response = self._http.post(url, content=handle, headers=self._headers, auth=auth)
         except httpx.HTTPError as exc:
             raise error_from_exception(exc, host=self._base, model=None) from exc
         if response.status_code >= 400:
