@@ -63,8 +63,9 @@ REPLACEMENTS: list[tuple[str, str]] = [
         "        except TimeoutError:\n"
         '            raise timeout_error("pool", timeout=phases.pool, host=route.base) from None',
     ),
+    ("lease = route.machine.acquire(phases.pool)", "lease = await route.machine.acquire_async(phases.pool)"),
     ("    def _take_slot(", "    async def _take_slot("),
-    ("            self._take_slot(", "            await self._take_slot("),
+    ("            lease = self._take_slot(", "            lease = await self._take_slot("),
     ("    def _refresh_routes(", "    async def _refresh_routes("),
     ("response = self._http.get(", "response = await self._http.get("),
     ("    def _with_retries(", "    async def _with_retries("),
@@ -109,8 +110,8 @@ REPLACEMENTS: list[tuple[str, str]] = [
         "                for item in state.finish():\n                    yield item",
     ),
     (
-        "            response.close()\n            self._give_slot(route)",
-        "            await response.aclose()\n            self._give_slot(route)",
+        "            response.close()\n            self._give_slot(route, opened.lease)",
+        "            await response.aclose()\n            self._give_slot(route, opened.lease)",
     ),
     (
         "            if self._http.head(url, headers=self._headers, auth=auth).status_code == 200:",

@@ -17,6 +17,7 @@ from types import TracebackType
 from typing import Any, Literal, TypeVar, overload
 
 import httpx
+from filelock import BaseFileLock
 from httpx import USE_CLIENT_DEFAULT
 
 from shared_ollama import _calls
@@ -32,6 +33,7 @@ from shared_ollama._resilience_policy import (
 )
 from shared_ollama._retrying import RetryController, async_retrying
 from shared_ollama._routing import HostState
+from shared_ollama._settings import ClientSettings
 from shared_ollama._stream_state import StreamState
 from shared_ollama._telemetry import CallObservation, Instrumentation
 from shared_ollama._telemetry_hooks import telemetry_retry_hook as _telemetry_retry_hook
@@ -64,6 +66,7 @@ class _OpenStream:
     phases: PhaseTimeouts
     route: HostState
     deadline: float | None
+    lease: BaseFileLock | None
 
 
 class AsyncSharedOllamaClient(BaseClient):
@@ -84,6 +87,9 @@ class AsyncSharedOllamaClient(BaseClient):
         max_in_flight: Requests this client sends at once (etiquette on a shared daemon).
         project: Project name for analytics.
         instrumentation: Telemetry sink (default: the global OpenTelemetry providers).
+        machine_slots: Requests in flight to each host from all of this user's processes
+            together (default ``SHARED_OLLAMA_MACHINE_SLOTS``; unset: no machine-wide cap).
+        settings: What to take from the environment (default: read it now).
         http_client: An ``httpx.AsyncClient`` to send through (you keep ownership of it).
         transport: An ``httpx`` transport for the client we create (e.g. ``MockTransport``).
         verify: TLS verification, as ``httpx`` takes it.
@@ -103,6 +109,8 @@ class AsyncSharedOllamaClient(BaseClient):
         max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
         project: str | None = None,
         instrumentation: Instrumentation | None = None,
+        machine_slots: int | None = None,
+        settings: ClientSettings | None = None,
         http_client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         verify: Any = True,
@@ -119,6 +127,8 @@ class AsyncSharedOllamaClient(BaseClient):
             breaker=breaker,
             project=project,
             instrumentation=instrumentation,
+            machine_slots=machine_slots,
+            settings=settings,
         )
         if max_in_flight < 1:
             raise ValueError(f"max_in_flight={max_in_flight!r} must be at least 1.")
@@ -158,15 +168,25 @@ class AsyncSharedOllamaClient(BaseClient):
             slot = self._slots.setdefault(route.base, asyncio.BoundedSemaphore(self._max_in_flight))
         return slot
 
-    async def _take_slot(self, route: HostState, phases: PhaseTimeouts) -> None:
+    async def _take_slot(self, route: HostState, phases: PhaseTimeouts) -> BaseFileLock | None:
         try:
             await asyncio.wait_for(self._slot(route).acquire(), phases.pool)
         except TimeoutError:
             raise timeout_error("pool", timeout=phases.pool, host=route.base) from None
+        lease = None
+        if route.machine is not None:
+            try:
+                lease = await route.machine.acquire_async(phases.pool)
+            except BaseException:
+                self._slot(route).release()
+                raise
         route.in_flight += 1
+        return lease
 
-    def _give_slot(self, route: HostState) -> None:
+    def _give_slot(self, route: HostState, lease: BaseFileLock | None) -> None:
         route.in_flight -= 1
+        if lease is not None and route.machine is not None:
+            route.machine.release(lease)
         self._slot(route).release()
 
     async def _refresh_routes(self, call: ApiCall[Any]) -> None:
@@ -215,7 +235,7 @@ class AsyncSharedOllamaClient(BaseClient):
         tried.append(route)
         try:
             phases = self._phase_timeouts(call, deadline, route)
-            await self._take_slot(route, phases)
+            lease = await self._take_slot(route, phases)
             try:
                 request = self._build_request(self._http, call, phases, route)
                 try:
@@ -223,7 +243,7 @@ class AsyncSharedOllamaClient(BaseClient):
                 except httpx.HTTPError as exc:
                     raise self._map_exception(call, exc, phases, route) from exc
             finally:
-                self._give_slot(route)
+                self._give_slot(route, lease)
             result = self._complete(
                 call, response.status_code, response.content, observation, route
             )
@@ -248,7 +268,7 @@ class AsyncSharedOllamaClient(BaseClient):
         tried.append(route)
         try:
             phases = self._phase_timeouts(call, deadline, route)
-            await self._take_slot(route, phases)
+            lease = await self._take_slot(route, phases)
             try:
                 request = self._build_request(self._http, call, phases, route)
                 try:
@@ -266,12 +286,12 @@ class AsyncSharedOllamaClient(BaseClient):
                 except httpx.HTTPError as exc:
                     raise self._map_exception(call, exc, phases, route) from exc
             except BaseException:
-                self._give_slot(route)
+                self._give_slot(route, lease)
                 raise
         except BaseException as exc:
             permit.record(exc)
             raise
-        return _OpenStream(response, permit, phases, route, deadline)
+        return _OpenStream(response, permit, phases, route, deadline, lease)
 
     async def _stream(self, call: ApiCall[T]) -> AsyncIterator[T]:
         observation = self._observe(call)
@@ -309,7 +329,7 @@ class AsyncSharedOllamaClient(BaseClient):
                 observation.finish(state.last or {})
         finally:
             await response.aclose()
-            self._give_slot(route)
+            self._give_slot(route, opened.lease)
 
     # -- the Ollama API ----------------------------------------------------------------------
     @overload

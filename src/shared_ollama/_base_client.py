@@ -22,6 +22,7 @@ from shared_ollama._error_mapping import error_from_exception, error_from_status
 from shared_ollama._errors import CircuitOpenError, ServerError, SharedOllamaError
 from shared_ollama._host import OllamaHost, parse_host, resolve_host
 from shared_ollama._json import loads
+from shared_ollama._machine_slots import MachineSlots
 from shared_ollama._resilience_policy import (
     DEFAULT_BREAKER_POLICY,
     DEFAULT_RETRY_POLICY,
@@ -87,6 +88,9 @@ class BaseClient:
         project: Name of the calling project for analytics (defaults to ``SHARED_OLLAMA_PROJECT``).
         instrumentation: Where spans, metrics and performance records go; by default the global
             OpenTelemetry providers (a no-op unless the application installed an SDK).
+        machine_slots: Requests in flight to each host from all processes of this user on
+            this machine together (default ``SHARED_OLLAMA_MACHINE_SLOTS``; unset means no
+            machine-wide cap).
         settings: Environment-derived defaults (tests pass their own).
     """
 
@@ -102,6 +106,7 @@ class BaseClient:
         breaker: BreakerPolicy = DEFAULT_BREAKER_POLICY,
         project: str | None = None,
         instrumentation: Instrumentation | None = None,
+        machine_slots: int | None = None,
         settings: ClientSettings | None = None,
     ) -> None:
         self._settings = settings if settings is not None else ClientSettings.from_environ()
@@ -117,6 +122,7 @@ class BaseClient:
             if hosts is not None
             else [resolve_host(host, environ=self._settings.environ)]
         )
+        slots = machine_slots if machine_slots is not None else self._settings.machine_slots
         self._routes: tuple[HostState, ...] = tuple(
             HostState(
                 host=item,
@@ -125,6 +131,9 @@ class BaseClient:
                 budget=budget_for(item.base_url, retry),
                 auth=httpx.BasicAuth(item.username, item.password or "")
                 if item.username is not None
+                else None,
+                machine=MachineSlots(item.base_url, slots, directory=self._settings.runtime_dir)
+                if slots is not None and self._settings.runtime_dir is not None
                 else None,
             )
             for item in parsed
@@ -188,7 +197,7 @@ class BaseClient:
         for route in rank_hosts(self._routes, call.model, exclude=tried):
             try:
                 return route, route.breaker.acquire()
-            except CircuitOpenError as exc:
+            except CircuitOpenError as exc:  # noqa: PERF203 (one host at a time, rarely raised)
                 self._instrumentation.rejected_while_open(host=route.base)
                 refused.append(exc)
         raise min(refused, key=lambda exc: exc.retry_after)

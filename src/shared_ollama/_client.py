@@ -15,6 +15,7 @@ from types import TracebackType
 from typing import Any, Literal, TypeVar, overload
 
 import httpx
+from filelock import BaseFileLock
 from httpx import USE_CLIENT_DEFAULT
 
 from shared_ollama import _calls
@@ -30,6 +31,7 @@ from shared_ollama._resilience_policy import (
 )
 from shared_ollama._retrying import RetryController, sync_retrying
 from shared_ollama._routing import HostState
+from shared_ollama._settings import ClientSettings
 from shared_ollama._stream_state import StreamState
 from shared_ollama._telemetry import CallObservation, Instrumentation
 from shared_ollama._telemetry_hooks import telemetry_retry_hook as _telemetry_retry_hook
@@ -62,6 +64,7 @@ class _OpenStream:
     phases: PhaseTimeouts
     route: HostState
     deadline: float | None
+    lease: BaseFileLock | None
 
 
 class SharedOllamaClient(BaseClient):
@@ -82,6 +85,9 @@ class SharedOllamaClient(BaseClient):
         max_in_flight: Requests this client sends at once (etiquette on a shared daemon).
         project: Project name for analytics.
         instrumentation: Telemetry sink (default: the global OpenTelemetry providers).
+        machine_slots: Requests in flight to each host from all of this user's processes
+            together (default ``SHARED_OLLAMA_MACHINE_SLOTS``; unset: no machine-wide cap).
+        settings: What to take from the environment (default: read it now).
         http_client: An ``httpx.Client`` to send through (you keep ownership of it).
         transport: An ``httpx`` transport for the client we create (e.g. ``MockTransport``).
         verify: TLS verification, as ``httpx`` takes it.
@@ -101,6 +107,8 @@ class SharedOllamaClient(BaseClient):
         max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
         project: str | None = None,
         instrumentation: Instrumentation | None = None,
+        machine_slots: int | None = None,
+        settings: ClientSettings | None = None,
         http_client: httpx.Client | None = None,
         transport: httpx.BaseTransport | None = None,
         verify: Any = True,
@@ -117,6 +125,8 @@ class SharedOllamaClient(BaseClient):
             breaker=breaker,
             project=project,
             instrumentation=instrumentation,
+            machine_slots=machine_slots,
+            settings=settings,
         )
         if max_in_flight < 1:
             raise ValueError(f"max_in_flight={max_in_flight!r} must be at least 1.")
@@ -158,14 +168,24 @@ class SharedOllamaClient(BaseClient):
             )
         return slot
 
-    def _take_slot(self, route: HostState, phases: PhaseTimeouts) -> None:
+    def _take_slot(self, route: HostState, phases: PhaseTimeouts) -> BaseFileLock | None:
         timeout = -1 if phases.pool is None else phases.pool
         if not self._slot(route).acquire(timeout=timeout):
             raise timeout_error("pool", timeout=phases.pool, host=route.base)
+        lease = None
+        if route.machine is not None:
+            try:
+                lease = route.machine.acquire(phases.pool)
+            except BaseException:
+                self._slot(route).release()
+                raise
         route.in_flight += 1
+        return lease
 
-    def _give_slot(self, route: HostState) -> None:
+    def _give_slot(self, route: HostState, lease: BaseFileLock | None) -> None:
         route.in_flight -= 1
+        if lease is not None and route.machine is not None:
+            route.machine.release(lease)
         self._slot(route).release()
 
     def _refresh_routes(self, call: ApiCall[Any]) -> None:
@@ -214,7 +234,7 @@ class SharedOllamaClient(BaseClient):
         tried.append(route)
         try:
             phases = self._phase_timeouts(call, deadline, route)
-            self._take_slot(route, phases)
+            lease = self._take_slot(route, phases)
             try:
                 request = self._build_request(self._http, call, phases, route)
                 try:
@@ -222,7 +242,7 @@ class SharedOllamaClient(BaseClient):
                 except httpx.HTTPError as exc:
                     raise self._map_exception(call, exc, phases, route) from exc
             finally:
-                self._give_slot(route)
+                self._give_slot(route, lease)
             result = self._complete(
                 call, response.status_code, response.content, observation, route
             )
@@ -247,7 +267,7 @@ class SharedOllamaClient(BaseClient):
         tried.append(route)
         try:
             phases = self._phase_timeouts(call, deadline, route)
-            self._take_slot(route, phases)
+            lease = self._take_slot(route, phases)
             try:
                 request = self._build_request(self._http, call, phases, route)
                 try:
@@ -265,12 +285,12 @@ class SharedOllamaClient(BaseClient):
                 except httpx.HTTPError as exc:
                     raise self._map_exception(call, exc, phases, route) from exc
             except BaseException:
-                self._give_slot(route)
+                self._give_slot(route, lease)
                 raise
         except BaseException as exc:
             permit.record(exc)
             raise
-        return _OpenStream(response, permit, phases, route, deadline)
+        return _OpenStream(response, permit, phases, route, deadline, lease)
 
     def _stream(self, call: ApiCall[T]) -> Iterator[T]:
         observation = self._observe(call)
@@ -306,7 +326,7 @@ class SharedOllamaClient(BaseClient):
                 observation.finish(state.last or {})
         finally:
             response.close()
-            self._give_slot(route)
+            self._give_slot(route, opened.lease)
 
     # -- the Ollama API ----------------------------------------------------------------------
     @overload

@@ -18,6 +18,7 @@ import httpx
 
 from shared_ollama._breaker import BreakerState, CircuitBreaker
 from shared_ollama._host import OllamaHost
+from shared_ollama._machine_slots import MachineSlots
 from shared_ollama._retry_budget import RetryBudget
 from shared_ollama._warmth import LoadedModels
 
@@ -74,6 +75,7 @@ class HostState:
         loaded: Loaded models (decides warm or cold timeouts, and routing).
         catalog: Pulled models (routing between several hosts only).
         auth: Basic auth from the address's ``user:password@``, if any.
+        machine: The machine-wide cap on requests in flight to this host, when enabled.
         in_flight: Requests this client has open to the host now.
     """
 
@@ -84,6 +86,7 @@ class HostState:
     loaded: LoadedModels = field(default_factory=lambda: LoadedModels(clock=time.monotonic))
     catalog: ModelCatalog = field(default_factory=lambda: ModelCatalog(clock=time.monotonic))
     auth: httpx.Auth | None = None
+    machine: MachineSlots | None = None
     in_flight: int = 0
 
     def __repr__(self) -> str:

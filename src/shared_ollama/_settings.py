@@ -8,6 +8,8 @@ variable                meaning
 ``OLLAMA_HOST``         the server, by Ollama's own rules
 ``OLLAMA_API_KEY``      bearer token sent as ``Authorization``
 ``SHARED_OLLAMA_PROJECT``  the calling project's name, for analytics
+``SHARED_OLLAMA_MACHINE_SLOTS``  requests in flight per host from all processes of this user
+``SHARED_OLLAMA_RUNTIME_DIR``  where the machine-wide lock files live
 ======================  =========================================================
 """
 
@@ -16,6 +18,9 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
+
+from shared_ollama._machine_slots import default_runtime_dir
 
 __all__ = ["ClientSettings"]
 
@@ -28,11 +33,15 @@ class ClientSettings:
         environ: The variables that decide the host (a snapshot; see ``_host.resolve_host``).
         api_key: ``OLLAMA_API_KEY``, or ``None``.
         project: ``SHARED_OLLAMA_PROJECT``, or ``None``.
+        machine_slots: ``SHARED_OLLAMA_MACHINE_SLOTS``, or ``None`` (no machine-wide cap).
+        runtime_dir: Folder for machine-wide lock files.
     """
 
     environ: Mapping[str, str]
     api_key: str | None = None
     project: str | None = None
+    machine_slots: int | None = None
+    runtime_dir: Path | None = None
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> ClientSettings:
@@ -43,10 +52,18 @@ class ClientSettings:
             for name in ("SHARED_OLLAMA_URL", "OLLAMA_BASE_URL", "OLLAMA_HOST")
             if name in env
         }
+        slots = env.get("SHARED_OLLAMA_MACHINE_SLOTS", "").strip()
+        if slots and not (slots.isdigit() and int(slots) > 0):
+            raise ValueError(
+                f"SHARED_OLLAMA_MACHINE_SLOTS={slots!r} must be a positive whole number "
+                "(requests in flight per host from all processes), or unset."
+            )
         return cls(
             environ=hosts,
             api_key=env.get("OLLAMA_API_KEY") or None,
             project=env.get("SHARED_OLLAMA_PROJECT") or None,
+            machine_slots=int(slots) if slots else None,
+            runtime_dir=default_runtime_dir(dict(env)),
         )
 
     def __repr__(self) -> str:
