@@ -254,6 +254,7 @@ class AsyncSharedOllamaClient(BaseClient):
         return result
 
     async def _request(self, call: ApiCall[T]) -> T:
+        call = self._stabilize(call)
         observation = self._observe(call)
         return await self._with_retries(
             call,
@@ -294,6 +295,7 @@ class AsyncSharedOllamaClient(BaseClient):
         return _OpenStream(response, permit, phases, route, deadline, lease)
 
     async def _stream(self, call: ApiCall[T]) -> AsyncIterator[T]:
+        call = self._stabilize(call)
         observation = self._observe(call)
         opened = await self._with_retries(
             call, lambda deadline, tried: self._open_stream(call, deadline, tried), observation

@@ -8,6 +8,7 @@ typed result or one of our exceptions. :class:`~shared_ollama.SharedOllamaClient
 
 from __future__ import annotations
 
+import dataclasses
 import platform
 import time
 from collections.abc import Mapping, Sequence
@@ -21,7 +22,7 @@ from shared_ollama._calls import ApiCall
 from shared_ollama._error_mapping import error_from_exception, error_from_status, timeout_error
 from shared_ollama._errors import CircuitOpenError, ServerError, SharedOllamaError
 from shared_ollama._host import OllamaHost, parse_host, resolve_host
-from shared_ollama._json import loads
+from shared_ollama._json import dumps, loads
 from shared_ollama._machine_slots import MachineSlots
 from shared_ollama._resilience_policy import (
     DEFAULT_BREAKER_POLICY,
@@ -32,6 +33,7 @@ from shared_ollama._resilience_policy import (
 from shared_ollama._retry_budget import budget_for
 from shared_ollama._routing import HostState, rank_hosts
 from shared_ollama._settings import ClientSettings
+from shared_ollama._sticky_options import StickyOptions
 from shared_ollama._telemetry import CallObservation, Instrumentation
 from shared_ollama._timeouts import (
     DEFAULT_TIMEOUT_POLICY,
@@ -146,6 +148,7 @@ class BaseClient:
             else timeout_policy_from(timeout)
         )
         self._retry_policy = retry
+        self._sticky = StickyOptions()
         self.project = project if project is not None else self._settings.project
         self._instrumentation = (
             instrumentation
@@ -182,6 +185,15 @@ class BaseClient:
     def timeout_policy(self) -> TimeoutPolicy:
         """The limits applied to each phase of a call."""
         return self._timeouts
+
+    def _stabilize(self, call: ApiCall[T]) -> ApiCall[T]:
+        """Reuse the ``num_ctx``/``keep_alive`` this client used before for the call's model."""
+        if call.operation is None or call.payload is None:
+            return call
+        payload = self._sticky.apply(call.payload)
+        if payload is None:
+            return call
+        return dataclasses.replace(call, payload=payload, body=dumps(payload))
 
     def _deadline(self) -> float | None:
         total = self._timeouts.total

@@ -253,6 +253,7 @@ class SharedOllamaClient(BaseClient):
         return result
 
     def _request(self, call: ApiCall[T]) -> T:
+        call = self._stabilize(call)
         observation = self._observe(call)
         return self._with_retries(
             call,
@@ -293,6 +294,7 @@ class SharedOllamaClient(BaseClient):
         return _OpenStream(response, permit, phases, route, deadline, lease)
 
     def _stream(self, call: ApiCall[T]) -> Iterator[T]:
+        call = self._stabilize(call)
         observation = self._observe(call)
         opened = self._with_retries(
             call, lambda deadline, tried: self._open_stream(call, deadline, tried), observation
