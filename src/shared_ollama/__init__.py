@@ -7,6 +7,8 @@ A typed, resilient, drop-in replacement for the ``ollama`` client: swap
 
 from shared_ollama._async_client import AsyncSharedOllamaClient
 from shared_ollama._base_client import NOT_GIVEN
+from shared_ollama._breaker import BreakerState
+from shared_ollama._classify import FailureClass, classify
 from shared_ollama._client import SharedOllamaClient
 from shared_ollama._errors import (
     CapabilityError,
@@ -24,21 +26,30 @@ from shared_ollama._errors import (
     TransportError,
 )
 from shared_ollama._host import OllamaHost, get_ollama_base_url, parse_host, resolve_base_url
-from shared_ollama._resilience_policy import BreakerPolicy, RetryPolicy
+from shared_ollama._resilience_policy import BreakerPolicy, RetryPolicy, is_testing, set_testing
 from shared_ollama._timeouts import TimeoutPolicy
+from shared_ollama._tool_schema import tool_from_function
 from shared_ollama._types import (
+    BaseGenerateResponse,
     ChatResponse,
     EmbeddingsResponse,
     EmbedResponse,
+    Format,
     GenerateResponse,
     Image,
+    KeepAlive,
     ListResponse,
+    Logprob,
     Message,
+    ModelDetails,
     Options,
     ProcessResponse,
     ProgressResponse,
     ShowResponse,
     StatusResponse,
+    SubscriptableModel,
+    ThinkLevel,
+    TokenLogprob,
     Tool,
     ToolCall,
     VersionResponse,
@@ -54,18 +65,25 @@ __all__ = [
     "NOT_GIVEN",
     "AsyncClient",
     "AsyncSharedOllamaClient",
+    "BaseGenerateResponse",
     "BreakerPolicy",
+    "BreakerState",
     "CapabilityError",
     "ChatResponse",
     "CircuitOpenError",
     "Client",
     "EmbedResponse",
     "EmbeddingsResponse",
+    "FailureClass",
+    "Format",
     "GenerateResponse",
     "Image",
     "InvalidRequestError",
+    "KeepAlive",
     "ListResponse",
+    "Logprob",
     "Message",
+    "ModelDetails",
     "ModelNotFoundError",
     "OllamaHost",
     "OllamaUnavailableError",
@@ -83,13 +101,20 @@ __all__ = [
     "ShowResponse",
     "StatusResponse",
     "StreamInterruptedError",
+    "SubscriptableModel",
+    "ThinkLevel",
     "TimeoutPolicy",
+    "TokenLogprob",
     "Tool",
     "ToolCall",
     "TransportError",
     "VersionResponse",
     "__version__",
+    "classify",
     "get_ollama_base_url",
+    "is_testing",
     "parse_host",
     "resolve_base_url",
+    "set_testing",
+    "tool_from_function",
 ]

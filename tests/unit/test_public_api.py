@@ -1,0 +1,71 @@
+"""The public front: a pinned __all__, and an import that is cheap and has no side effects."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import shared_ollama
+
+PUBLIC = {
+    "NOT_GIVEN", "AsyncClient", "AsyncSharedOllamaClient", "BaseGenerateResponse", "BreakerPolicy",
+    "BreakerState", "CapabilityError", "ChatResponse", "CircuitOpenError", "Client", "EmbedResponse",
+    "EmbeddingsResponse", "FailureClass", "Format", "GenerateResponse", "Image", "InvalidRequestError",
+    "KeepAlive", "ListResponse", "Logprob", "Message", "ModelDetails", "ModelNotFoundError",
+    "OllamaHost", "OllamaUnavailableError", "Options", "ProcessResponse", "ProgressResponse",
+    "RequestError", "RequestTimeoutError", "ResponseError", "RetryPolicy", "ServerBusyError",
+    "ServerError", "SharedOllamaClient", "SharedOllamaError", "ShowResponse", "StatusResponse",
+    "StreamInterruptedError", "SubscriptableModel", "ThinkLevel", "TimeoutPolicy", "TokenLogprob",
+    "Tool", "ToolCall", "TransportError", "VersionResponse", "__version__", "classify",
+    "get_ollama_base_url", "is_testing", "parse_host", "resolve_base_url", "set_testing",
+    "tool_from_function",
+}  # fmt: skip
+
+
+def test_public_api_all_is_pinned() -> None:
+    """Adding or removing a public name is a deliberate change to this list."""
+    assert set(shared_ollama.__all__) == PUBLIC
+    assert len(shared_ollama.__all__) == len(PUBLIC)
+
+
+def test_public_api_names_all_resolve() -> None:
+    """Every name in __all__ exists on the package."""
+    missing = [name for name in shared_ollama.__all__ if not hasattr(shared_ollama, name)]
+    assert missing == []
+
+
+def test_drop_in_aliases_match_ollama_names() -> None:
+    """`from shared_ollama import Client, AsyncClient` works like the ollama package."""
+    assert shared_ollama.Client is shared_ollama.SharedOllamaClient
+    assert shared_ollama.AsyncClient is shared_ollama.AsyncSharedOllamaClient
+
+
+def _run(code: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    return result.stdout.strip()
+
+
+def test_import_pulls_in_no_framework_and_no_sdk() -> None:
+    """`import shared_ollama` loads neither LangChain, LlamaIndex nor the OpenTelemetry SDK."""
+    loaded = _run(
+        "import sys, shared_ollama; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'langchain_core', 'langchain', 'llama_index', 'matplotlib', 'yaml', 'vcr'}), "
+        "[m for m in sys.modules if m.startswith('opentelemetry.sdk')])"
+    )
+    assert loaded == "[] []"
+
+
+def test_import_opens_no_socket_and_starts_no_thread() -> None:
+    """Nothing happens at import time: no connection attempt, no background thread."""
+    out = _run(
+        "import socket, threading\n"
+        "def refuse(*a, **k): raise AssertionError('socket opened at import')\n"
+        "socket.socket.connect = refuse\n"
+        "before = threading.active_count()\n"
+        "import shared_ollama\n"
+        "print(threading.active_count() - before)"
+    )
+    assert out == "0"
