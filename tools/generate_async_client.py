@@ -45,7 +45,6 @@ REPLACEMENTS: list[tuple[str, str]] = [
     ("http_client: httpx.Client | None", "http_client: httpx.AsyncClient | None"),
     ("transport: httpx.BaseTransport | None", "transport: httpx.AsyncBaseTransport | None"),
     ("http_client or httpx.Client(", "http_client or httpx.AsyncClient("),
-    ("threading.BoundedSemaphore", "asyncio.BoundedSemaphore"),
     ("    def close(self) -> None:", "    async def close(self) -> None:"),
     ("            self._http.close()", "            await self._http.aclose()"),
     (
@@ -54,15 +53,22 @@ REPLACEMENTS: list[tuple[str, str]] = [
     ),
     ("    def __exit__(", "    async def __aexit__("),
     ("        self.close()\n", "        await self.close()\n"),
+    ("threading.Condition", "asyncio.Condition"),
     (
-        "        timeout = -1 if phases.pool is None else phases.pool\n"
-        "        if not self._slot(route).acquire(timeout=timeout):\n"
-        '            raise timeout_error("pool", timeout=phases.pool, host=route.base)',
-        "        try:\n"
-        "            await asyncio.wait_for(self._slot(route).acquire(), phases.pool)\n"
-        "        except TimeoutError:\n"
-        '            raise timeout_error("pool", timeout=phases.pool, host=route.base) from None',
+        "        with condition:\n"
+        "            if not condition.wait_for(limit.has_room, timeout=phases.pool):\n"
+        '                raise timeout_error("pool", timeout=phases.pool, host=route.base)\n'
+        "            limit.start()",
+        "        async with condition:\n"
+        "            try:\n"
+        "                await asyncio.wait_for(condition.wait_for(limit.has_room), phases.pool)\n"
+        "            except TimeoutError:\n"
+        '                raise timeout_error("pool", timeout=phases.pool, host=route.base) from None\n'
+        "            limit.start()",
     ),
+    ("        with condition:\n            limit.finish(", "        async with condition:\n            limit.finish("),
+    ("    def _give_slot(", "    async def _give_slot("),
+    ("self._give_slot(route,", "await self._give_slot(route,"),
     ("lease = route.machine.acquire(phases.pool)", "lease = await route.machine.acquire_async(phases.pool)"),
     ("    def _take_slot(", "    async def _take_slot("),
     ("            lease = self._take_slot(", "            lease = await self._take_slot("),
@@ -110,8 +116,8 @@ REPLACEMENTS: list[tuple[str, str]] = [
         "                for item in state.finish():\n                    yield item",
     ),
     (
-        "            response.close()\n            self._give_slot(route, opened.lease)",
-        "            await response.aclose()\n            self._give_slot(route, opened.lease)",
+        "            response.close()\n            await self._give_slot(route, opened.lease, busy=False)",
+        "            await response.aclose()\n            await self._give_slot(route, opened.lease, busy=False)",
     ),
     (
         "            if self._http.head(url, headers=self._headers, auth=auth).status_code == 200:",

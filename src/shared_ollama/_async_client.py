@@ -21,10 +21,17 @@ from filelock import BaseFileLock
 from httpx import USE_CLIENT_DEFAULT
 
 from shared_ollama import _calls
+from shared_ollama._adaptive_limit import AdaptiveLimit
 from shared_ollama._base_client import NOT_GIVEN, BaseClient
 from shared_ollama._breaker import Permit
 from shared_ollama._calls import ApiCall
-from shared_ollama._error_mapping import error_from_exception, error_from_status, timeout_error
+from shared_ollama._error_mapping import (
+    BUSY_STATUSES,
+    error_from_exception,
+    error_from_status,
+    timeout_error,
+)
+from shared_ollama._errors import ServerBusyError
 from shared_ollama._resilience_policy import (
     DEFAULT_BREAKER_POLICY,
     DEFAULT_RETRY_POLICY,
@@ -55,7 +62,7 @@ __all__ = ["AsyncSharedOllamaClient"]
 
 T = TypeVar("T")
 DEFAULT_MAX_IN_FLIGHT = 4
-"""Requests one client sends to its host at once; more wait for a free slot."""
+"""Requests one client sends to a host at once; more wait. Halved by each 503, then regrown."""
 _LISTING_TIMEOUT = 2.0
 
 
@@ -130,8 +137,7 @@ class AsyncSharedOllamaClient(BaseClient):
             machine_slots=machine_slots,
             settings=settings,
         )
-        if max_in_flight < 1:
-            raise ValueError(f"max_in_flight={max_in_flight!r} must be at least 1.")
+        AdaptiveLimit(max_in_flight)  # validates it
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(
             transport=transport,
@@ -140,7 +146,7 @@ class AsyncSharedOllamaClient(BaseClient):
             **httpx_kwargs,
         )
         self._max_in_flight = max_in_flight
-        self._slots: dict[str, asyncio.BoundedSemaphore] = {}
+        self._limits: dict[str, tuple[AdaptiveLimit, asyncio.Condition]] = {}
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -162,32 +168,40 @@ class AsyncSharedOllamaClient(BaseClient):
 
     # -- I/O -------------------------------------------------------------------------------
 
-    def _slot(self, route: HostState) -> asyncio.BoundedSemaphore:
-        slot = self._slots.get(route.base)
-        if slot is None:
-            slot = self._slots.setdefault(route.base, asyncio.BoundedSemaphore(self._max_in_flight))
-        return slot
+    def _limit(self, route: HostState) -> tuple[AdaptiveLimit, asyncio.Condition]:
+        entry = self._limits.get(route.base)
+        if entry is None:
+            entry = self._limits.setdefault(
+                route.base, (AdaptiveLimit(self._max_in_flight), asyncio.Condition())
+            )
+        return entry
 
     async def _take_slot(self, route: HostState, phases: PhaseTimeouts) -> BaseFileLock | None:
-        try:
-            await asyncio.wait_for(self._slot(route).acquire(), phases.pool)
-        except TimeoutError:
-            raise timeout_error("pool", timeout=phases.pool, host=route.base) from None
+        limit, condition = self._limit(route)
+        async with condition:
+            try:
+                await asyncio.wait_for(condition.wait_for(limit.has_room), phases.pool)
+            except TimeoutError:
+                raise timeout_error("pool", timeout=phases.pool, host=route.base) from None
+            limit.start()
+        route.in_flight += 1
         lease = None
         if route.machine is not None:
             try:
                 lease = await route.machine.acquire_async(phases.pool)
             except BaseException:
-                self._slot(route).release()
+                await self._give_slot(route, None, busy=False)
                 raise
-        route.in_flight += 1
         return lease
 
-    def _give_slot(self, route: HostState, lease: BaseFileLock | None) -> None:
+    async def _give_slot(self, route: HostState, lease: BaseFileLock | None, *, busy: bool) -> None:
         route.in_flight -= 1
         if lease is not None and route.machine is not None:
             route.machine.release(lease)
-        self._slot(route).release()
+        limit, condition = self._limit(route)
+        async with condition:
+            limit.finish(busy=busy)
+            condition.notify_all()
 
     async def _refresh_routes(self, call: ApiCall[Any]) -> None:
         for route, path in self._stale_routes(call):
@@ -236,14 +250,16 @@ class AsyncSharedOllamaClient(BaseClient):
         try:
             phases = self._phase_timeouts(call, deadline, route)
             lease = await self._take_slot(route, phases)
+            busy = False
             try:
                 request = self._build_request(self._http, call, phases, route)
                 try:
                     response = await self._http.send(request, auth=route.auth or USE_CLIENT_DEFAULT)
                 except httpx.HTTPError as exc:
                     raise self._map_exception(call, exc, phases, route) from exc
+                busy = response.status_code in BUSY_STATUSES
             finally:
-                self._give_slot(route, lease)
+                await self._give_slot(route, lease, busy=busy)
             result = self._complete(
                 call, response.status_code, response.content, observation, route
             )
@@ -286,8 +302,8 @@ class AsyncSharedOllamaClient(BaseClient):
                         )
                 except httpx.HTTPError as exc:
                     raise self._map_exception(call, exc, phases, route) from exc
-            except BaseException:
-                self._give_slot(route, lease)
+            except BaseException as exc:
+                await self._give_slot(route, lease, busy=isinstance(exc, ServerBusyError))
                 raise
         except BaseException as exc:
             permit.record(exc)
@@ -331,7 +347,7 @@ class AsyncSharedOllamaClient(BaseClient):
                 observation.finish(state.last or {})
         finally:
             await response.aclose()
-            self._give_slot(route, opened.lease)
+            await self._give_slot(route, opened.lease, busy=False)
 
     # -- the Ollama API ----------------------------------------------------------------------
     @overload

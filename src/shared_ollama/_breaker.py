@@ -21,15 +21,12 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Literal, TypeAlias
+from typing import Literal, TypeAlias
 
 from shared_ollama._backoff import open_duration
 from shared_ollama._classify import FailureClass, classify, counts_as_breaker_failure
 from shared_ollama._errors import CircuitOpenError
 from shared_ollama._resilience_policy import DEFAULT_BREAKER_POLICY, BreakerPolicy
-
-if TYPE_CHECKING:
-    from types import TracebackType
 
 __all__ = ["BreakerState", "CircuitBreaker", "Permit", "StateListener"]
 
@@ -102,12 +99,7 @@ class Permit:
     def __enter__(self) -> Permit:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def __exit__(self, exc_type: object, exc: BaseException | None, traceback: object) -> None:
         if not self.settled:
             self.record(exc)
 

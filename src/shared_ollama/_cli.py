@@ -150,23 +150,6 @@ def fail(exc: BaseException, args: argparse.Namespace) -> int:
     return EXIT_FAILURE
 
 
-def _configure_plugins(parser: argparse.ArgumentParser) -> None:
-    from shared_ollama._plugins import configure_plugins_parser  # noqa: PLC0415 (lazy)
-
-    configure_plugins_parser(parser)
-
-
-def _run_plugins(args: argparse.Namespace) -> int:
-    from shared_ollama._plugins import run_plugins  # noqa: PLC0415 (lazy)
-
-    return run_plugins(args)
-
-
-register_command(
-    "plugins", "list the installed shared-ollama integrations", _configure_plugins, _run_plugins
-)
-
-
 def load_commands() -> None:
     """Import :data:`COMMAND_MODULES`, which register their commands."""
     for module in COMMAND_MODULES:

@@ -191,6 +191,18 @@ def _configure_one_shot(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("prompt", help="the prompt")
     parser.add_argument("--system", default=None, help="a system prompt")
     parser.add_argument("--keep-alive", default=None, help="how long the model stays loaded")
+    parser.add_argument(
+        "--num-predict", type=int, default=None, metavar="N", help="stop after N tokens"
+    )
+    parser.add_argument(
+        "--temperature", type=float, default=None, help="sampling temperature (e.g. 0 for greedy)"
+    )
+
+
+def _options(args: argparse.Namespace) -> dict[str, Any] | None:
+    chosen = {"num_predict": args.num_predict, "temperature": args.temperature}
+    options = {name: value for name, value in chosen.items() if value is not None}
+    return options or None
 
 
 def _stats(final: Any) -> dict[str, Any]:
@@ -204,7 +216,11 @@ def _run_chat(args: argparse.Namespace) -> int:
     return _one_shot(
         args,
         lambda client: client.chat(
-            args.model, messages=messages, stream=True, keep_alive=args.keep_alive
+            args.model,
+            messages=messages,
+            stream=True,
+            keep_alive=args.keep_alive,
+            options=_options(args),
         ),
         lambda chunk: chunk.message.content or "",
     )
@@ -214,7 +230,12 @@ def _run_generate(args: argparse.Namespace) -> int:
     return _one_shot(
         args,
         lambda client: client.generate(
-            args.model, args.prompt, system=args.system, stream=True, keep_alive=args.keep_alive
+            args.model,
+            args.prompt,
+            system=args.system,
+            stream=True,
+            keep_alive=args.keep_alive,
+            options=_options(args),
         ),
         lambda chunk: chunk.response or "",
     )
@@ -253,3 +274,20 @@ for _name, _help, _configure, _run in (
     ("generate", "one completion, streamed", _configure_one_shot, _run_generate),
 ):
     register_command(_name, _help, _configure, _run)
+
+
+def _configure_plugins(parser: argparse.ArgumentParser) -> None:
+    from shared_ollama._plugins import configure_plugins_parser  # noqa: PLC0415 (lazy)
+
+    configure_plugins_parser(parser)
+
+
+def _run_plugins(args: argparse.Namespace) -> int:
+    from shared_ollama._plugins import run_plugins  # noqa: PLC0415 (lazy)
+
+    return run_plugins(args)
+
+
+register_command(
+    "plugins", "list the installed shared-ollama integrations", _configure_plugins, _run_plugins
+)

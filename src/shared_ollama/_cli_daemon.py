@@ -55,7 +55,7 @@ def _run_status(args: argparse.Namespace) -> int:
         emit_json(status.to_dict())
         return EXIT_OK if status.up else EXIT_FAILURE
     if not status.up:
-        echo(f"Ollama is DOWN at {status.base_url}: {status.error}")
+        echo(f"Ollama is DOWN: {status.error}")
         return EXIT_FAILURE
     owner = "started by shared-ollama" if status.managed else "not started by shared-ollama"
     memory = f", {format_bytes(status.rss_bytes)} resident" if status.rss_bytes else ""

@@ -19,10 +19,17 @@ from filelock import BaseFileLock
 from httpx import USE_CLIENT_DEFAULT
 
 from shared_ollama import _calls
+from shared_ollama._adaptive_limit import AdaptiveLimit
 from shared_ollama._base_client import NOT_GIVEN, BaseClient
 from shared_ollama._breaker import Permit
 from shared_ollama._calls import ApiCall
-from shared_ollama._error_mapping import error_from_exception, error_from_status, timeout_error
+from shared_ollama._error_mapping import (
+    BUSY_STATUSES,
+    error_from_exception,
+    error_from_status,
+    timeout_error,
+)
+from shared_ollama._errors import ServerBusyError
 from shared_ollama._resilience_policy import (
     DEFAULT_BREAKER_POLICY,
     DEFAULT_RETRY_POLICY,
@@ -53,7 +60,7 @@ __all__ = ["SharedOllamaClient"]
 
 T = TypeVar("T")
 DEFAULT_MAX_IN_FLIGHT = 4
-"""Requests one client sends to its host at once; more wait for a free slot."""
+"""Requests one client sends to a host at once; more wait. Halved by each 503, then regrown."""
 _LISTING_TIMEOUT = 2.0
 
 
@@ -128,8 +135,7 @@ class SharedOllamaClient(BaseClient):
             machine_slots=machine_slots,
             settings=settings,
         )
-        if max_in_flight < 1:
-            raise ValueError(f"max_in_flight={max_in_flight!r} must be at least 1.")
+        AdaptiveLimit(max_in_flight)  # validates it
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(
             transport=transport,
@@ -138,7 +144,7 @@ class SharedOllamaClient(BaseClient):
             **httpx_kwargs,
         )
         self._max_in_flight = max_in_flight
-        self._slots: dict[str, threading.BoundedSemaphore] = {}
+        self._limits: dict[str, tuple[AdaptiveLimit, threading.Condition]] = {}
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -160,33 +166,38 @@ class SharedOllamaClient(BaseClient):
 
     # -- I/O -------------------------------------------------------------------------------
 
-    def _slot(self, route: HostState) -> threading.BoundedSemaphore:
-        slot = self._slots.get(route.base)
-        if slot is None:
-            slot = self._slots.setdefault(
-                route.base, threading.BoundedSemaphore(self._max_in_flight)
+    def _limit(self, route: HostState) -> tuple[AdaptiveLimit, threading.Condition]:
+        entry = self._limits.get(route.base)
+        if entry is None:
+            entry = self._limits.setdefault(
+                route.base, (AdaptiveLimit(self._max_in_flight), threading.Condition())
             )
-        return slot
+        return entry
 
     def _take_slot(self, route: HostState, phases: PhaseTimeouts) -> BaseFileLock | None:
-        timeout = -1 if phases.pool is None else phases.pool
-        if not self._slot(route).acquire(timeout=timeout):
-            raise timeout_error("pool", timeout=phases.pool, host=route.base)
+        limit, condition = self._limit(route)
+        with condition:
+            if not condition.wait_for(limit.has_room, timeout=phases.pool):
+                raise timeout_error("pool", timeout=phases.pool, host=route.base)
+            limit.start()
+        route.in_flight += 1
         lease = None
         if route.machine is not None:
             try:
                 lease = route.machine.acquire(phases.pool)
             except BaseException:
-                self._slot(route).release()
+                self._give_slot(route, None, busy=False)
                 raise
-        route.in_flight += 1
         return lease
 
-    def _give_slot(self, route: HostState, lease: BaseFileLock | None) -> None:
+    def _give_slot(self, route: HostState, lease: BaseFileLock | None, *, busy: bool) -> None:
         route.in_flight -= 1
         if lease is not None and route.machine is not None:
             route.machine.release(lease)
-        self._slot(route).release()
+        limit, condition = self._limit(route)
+        with condition:
+            limit.finish(busy=busy)
+            condition.notify_all()
 
     def _refresh_routes(self, call: ApiCall[Any]) -> None:
         for route, path in self._stale_routes(call):
@@ -235,14 +246,16 @@ class SharedOllamaClient(BaseClient):
         try:
             phases = self._phase_timeouts(call, deadline, route)
             lease = self._take_slot(route, phases)
+            busy = False
             try:
                 request = self._build_request(self._http, call, phases, route)
                 try:
                     response = self._http.send(request, auth=route.auth or USE_CLIENT_DEFAULT)
                 except httpx.HTTPError as exc:
                     raise self._map_exception(call, exc, phases, route) from exc
+                busy = response.status_code in BUSY_STATUSES
             finally:
-                self._give_slot(route, lease)
+                self._give_slot(route, lease, busy=busy)
             result = self._complete(
                 call, response.status_code, response.content, observation, route
             )
@@ -285,8 +298,8 @@ class SharedOllamaClient(BaseClient):
                         )
                 except httpx.HTTPError as exc:
                     raise self._map_exception(call, exc, phases, route) from exc
-            except BaseException:
-                self._give_slot(route, lease)
+            except BaseException as exc:
+                self._give_slot(route, lease, busy=isinstance(exc, ServerBusyError))
                 raise
         except BaseException as exc:
             permit.record(exc)
@@ -328,7 +341,7 @@ class SharedOllamaClient(BaseClient):
                 observation.finish(state.last or {})
         finally:
             response.close()
-            self._give_slot(route, opened.lease)
+            self._give_slot(route, opened.lease, busy=False)
 
     # -- the Ollama API ----------------------------------------------------------------------
     @overload

@@ -250,9 +250,9 @@ def start_daemon(
     url, port = host.base_url, host.port
     cfg = settings or DaemonSettings.from_env()
     health = runtime.probe(url)
-    if health.up:
-        return _already_up(cfg, port, health, runtime)
-    try:
+    if health.up and owned_record(cfg, port, runtime.create_time) is not None:
+        return _already_up(cfg, port, health, runtime)  # the common case, without the lock
+    try:  # down, or up without a pid file of ours yet (a start may be finishing): lock, look again
         with _lock(cfg, port, deadline_s + _LOCK_MARGIN_S):
             health = runtime.probe(url)
             if health.up:

@@ -29,8 +29,6 @@ __all__ = [
 _DEFAULT_RUNTIME = DaemonRuntime()
 
 
-
-
 @dataclass(frozen=True, slots=True)
 class LoadedModel:
     """A model in the daemon's memory (from ``/api/ps``)."""
@@ -53,7 +51,8 @@ class DaemonStatus:
         pid: The daemon's pid (ours, or the listener's when it can be found).
         rss_bytes: The daemon's resident memory (not counting its model runners).
         loaded_models: Models in memory.
-        models_dir: The model store.
+        models_dir: The model store: the running daemon's ``OLLAMA_MODELS`` when it can be
+            read, else :attr:`DaemonSettings.models_dir`.
         models_dir_bytes: Its size on disk.
         budget_bytes: The memory budget for models.
         warnings: Things to act on (e.g. models over budget).
@@ -138,6 +137,15 @@ def _listener_pid(port: int) -> int | None:
     return None
 
 
+def _models_dir_of(process: psutil.Process) -> Path | None:
+    """The model store the running daemon uses (its ``OLLAMA_MODELS``), when readable."""
+    try:
+        value = process.environ().get("OLLAMA_MODELS")
+    except (psutil.Error, OSError):
+        return None
+    return Path(value).expanduser() if value else None
+
+
 def daemon_status(
     *,
     base_url: str | None = None,
@@ -180,9 +188,12 @@ def daemon_status(
         else (_listener_pid(host.port) if health.up and host.is_loopback else None)
     )
     rss = None
+    models_dir = cfg.models_dir
     if pid is not None:
         with contextlib.suppress(psutil.Error):
-            rss = int(psutil.Process(pid).memory_info().rss)
+            process = psutil.Process(pid)
+            rss = int(process.memory_info().rss)
+            models_dir = _models_dir_of(process) or models_dir
     budget = budget_from_environ(runtime.machine(), cfg.environ)
     warning = loaded_models_warning(((m.name, m.size_bytes) for m in loaded), budget)
     return DaemonStatus(
@@ -193,8 +204,8 @@ def daemon_status(
         pid=pid,
         rss_bytes=rss,
         loaded_models=loaded,
-        models_dir=cfg.models_dir,
-        models_dir_bytes=folder_size(cfg.models_dir),
+        models_dir=models_dir,
+        models_dir_bytes=folder_size(models_dir),
         budget_bytes=budget,
         warnings=(warning,) if warning else (),
         error=health.error,

@@ -92,8 +92,13 @@ def _check_binary(environ: Mapping[str, str], health: ServiceHealth) -> tuple[Ch
         binary = find_ollama_binary(environ)
     except OllamaBinaryNotFoundError as exc:
         level: CheckLevel = "warn" if health.up else "fail"
-        found = Check("binary", level, "no `ollama` executable found", INSTALL_HINT,
-                      data={"searched": list(exc.searched)})  # fmt: skip
+        found = Check(
+            "binary",
+            level,
+            "no `ollama` executable found",
+            INSTALL_HINT,
+            data={"searched": list(exc.searched)},
+        )
         return found, None
     version = binary_version(binary)
     detail = f"{binary} (version {version or 'unknown'})"

@@ -29,12 +29,15 @@ from shared_ollama._errors import (
 from shared_ollama._json import dumps, loads
 
 __all__ = [
+    "BUSY_STATUSES",
     "error_from_exception",
     "error_from_status",
     "error_from_stream_line",
     "error_text",
 ]
 
+BUSY_STATUSES = frozenset({429, 503})
+"""Statuses that mean the server is overloaded (Ollama's queue is full)."""
 _CAPABILITY = re.compile(r"does not support (\w+)")
 _MISSING_MODEL = re.compile(r"model ['\"]?([^'\"]+?)['\"]? not found")
 
@@ -106,7 +109,7 @@ def error_from_status(status: int, body: bytes, *, model: str | None, host: str)
     capability = _CAPABILITY.search(text)
     if capability and 400 <= status < 500:
         return _capability_error(status, text, capability.group(1), model, host)
-    if status in (429, 503):
+    if status in BUSY_STATUSES:
         return ServerBusyError(
             f"Ollama at {host} is busy (HTTP {status}: {text!r}); its queue is full "
             "(OLLAMA_MAX_QUEUE). Retry later, lower this process's concurrency, or raise "

@@ -21,20 +21,17 @@ import contextlib
 import dataclasses
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 import orjson
-from opentelemetry.metrics import NoOpMeterProvider
-from opentelemetry.trace import NoOpTracerProvider
 
 from shared_ollama._errors import SharedOllamaError
 from shared_ollama._report._tables import Distribution
-from shared_ollama._telemetry._content import CaptureMode
+from shared_ollama._telemetry._instrumentation import Instrumentation
 from shared_ollama._telemetry._jsonl import JsonlSink
 from shared_ollama._telemetry._records import PerformanceRecord, PerformanceRecorder, RecordSink
-from shared_ollama._telemetry._spans import Instrumentation, Operation
 
 if TYPE_CHECKING:
     from shared_ollama._async_client import AsyncSharedOllamaClient
@@ -45,6 +42,7 @@ __all__ = [
     "DEFAULT_CONCURRENCY",
     "DEFAULT_PROMPT",
     "DEFAULT_REQUESTS",
+    "ClientFactory",
     "LoadTestConfig",
     "LoadTestResult",
     "configure_parser",
@@ -63,11 +61,6 @@ DEFAULT_NUM_PREDICT = 32
 DEFAULT_PROMPT = "Write one sentence about the sea."
 DEFAULT_PROJECT = "load-test"
 Kind = Literal["chat", "generate", "embed"]
-_OPERATIONS: dict[Kind, Operation] = {
-    "chat": "chat",
-    "generate": "text_completion",
-    "embed": "embeddings",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,23 +134,6 @@ class LoadTestResult:
     error_types: dict[str, int]
 
 
-def _body(config: LoadTestConfig) -> dict[str, Any]:
-    body: dict[str, Any] = {"model": config.model, "options": config.options}
-    if config.kind == "chat":
-        body["messages"] = [{"role": "user", "content": config.prompt}]
-    elif config.kind == "generate":
-        body["prompt"] = config.prompt
-    else:
-        body["input"] = config.prompt
-    body["stream"] = config.streams
-    return body
-
-
-def _dump(value: Any) -> Mapping[str, Any]:
-    dump = getattr(value, "model_dump", None)
-    return dump() if callable(dump) else dict(value)
-
-
 async def _call(client: AsyncSharedOllamaClient, config: LoadTestConfig) -> Any:
     options = config.options
     if config.kind == "chat":
@@ -170,42 +146,12 @@ async def _call(client: AsyncSharedOllamaClient, config: LoadTestConfig) -> Any:
     return await client.embed(config.model, config.prompt, options=options)
 
 
-async def _one(
-    client: AsyncSharedOllamaClient,
-    config: LoadTestConfig,
-    instrumentation: Instrumentation | None,
-) -> None:
-    """Send one call; when ``instrumentation`` is given, observe it into a record."""
-    if instrumentation is None:
-        reply = await _call(client, config)
-        if config.streams:
-            async for _ in reply:
-                pass
-        return
-    observation = instrumentation.start(
-        operation=_OPERATIONS[config.kind],
-        model=config.model,
-        body=_body(config),
-        stream=config.streams,
-        server_address=client.host.host,
-        server_port=client.host.port,
-    )
-    try:
-        reply = await _call(client, config)
-        if config.streams:
-            final: Mapping[str, Any] = {}
-            async for chunk in reply:
-                final = _dump(chunk)
-                observation.chunk(final)
-            observation.finish(final)
-        else:
-            observation.finish(_dump(reply))
-    except BaseException as exc:
-        observation.fail(exc)
-        if not isinstance(exc, SharedOllamaError):
-            raise
-    finally:
-        observation.close()
+async def _one(client: AsyncSharedOllamaClient, config: LoadTestConfig) -> None:
+    """Send one call and read its reply to the end; the client's instrumentation records it."""
+    reply = await _call(client, config)
+    if config.streams:
+        async for _ in reply:
+            pass
 
 
 async def _fingerprint(
@@ -223,58 +169,71 @@ async def _fingerprint(
     return version, digest
 
 
+ClientFactory = Callable[[Instrumentation], "AsyncSharedOllamaClient"]
+
+
+def _default_client(config: LoadTestConfig) -> ClientFactory:
+    def make(instrumentation: Instrumentation) -> AsyncSharedOllamaClient:
+        from shared_ollama._async_client import (  # noqa: PLC0415 (only this command needs it)
+            AsyncSharedOllamaClient,
+        )
+
+        return AsyncSharedOllamaClient(
+            config.host,
+            project=config.project,
+            max_in_flight=config.concurrency,
+            instrumentation=instrumentation,
+        )
+
+    return make
+
+
 async def run_load_test(
     config: LoadTestConfig,
     *,
-    client: AsyncSharedOllamaClient | None = None,
+    client_factory: ClientFactory | None = None,
     sink: RecordSink | None = None,
     clock: Callable[[], float] = time.perf_counter,
 ) -> LoadTestResult:
     """Run the load test and return what it measured.
 
+    The client records every call through the :class:`Instrumentation` it is given (spans and
+    metrics go to the global OpenTelemetry providers as for any call), so the records are the
+    ones any application gets.
+
     Args:
         config: What to send.
-        client: The client to send through (e.g. one with a mock transport); one is made and
-            closed when omitted.
-        sink: Where every record is also appended (e.g. a :class:`JsonlSink`).
+        client_factory: Makes the client from the instrumentation to use (tests pass one with a
+            mock transport); by default an :class:`~shared_ollama.AsyncSharedOllamaClient` for
+            ``config.host`` with ``max_in_flight=config.concurrency``. The client is closed at
+            the end.
+        sink: Where every recorded call is also appended (e.g. a :class:`JsonlSink`).
         clock: Wall clock for requests per second.
     """
-    recorder = PerformanceRecorder(capacity=config.requests, sink=sink)
-    owned = client is None
-    if client is None:
-        from shared_ollama._async_client import (  # noqa: PLC0415 (only this command needs it)
-            AsyncSharedOllamaClient,
-        )
-
-        client = AsyncSharedOllamaClient(
-            config.host, project=config.project, max_in_flight=config.concurrency
-        )
-    instrumentation = Instrumentation(
-        tracer_provider=NoOpTracerProvider(),
-        meter_provider=NoOpMeterProvider(),
-        project=config.project,
-        recorder=recorder,
-        capture_content=CaptureMode.NO_CONTENT,
-    )
+    recorder = PerformanceRecorder(capacity=config.requests + config.warmup)
+    instrumentation = Instrumentation(project=config.project, recorder=recorder)
+    client = (client_factory or _default_client(config))(instrumentation)
     try:
         version, digest = await _fingerprint(client, config.model)
         digests = {config.model: digest} if digest else None
         recorder.set_fingerprint(ollama_version=version, model_digests=digests)
         for _ in range(config.warmup):
             with contextlib.suppress(SharedOllamaError):
-                await _one(client, config, None)
+                await _one(client, config)
+        recorder.clear()
+        recorder.sink = sink
         remaining = iter(range(config.requests))
 
         async def worker() -> None:
             for _ in remaining:
-                await _one(client, config, instrumentation)
+                with contextlib.suppress(SharedOllamaError):
+                    await _one(client, config)
 
         started = clock()
         await asyncio.gather(*(worker() for _ in range(min(config.concurrency, config.requests))))
         wall = clock() - started
     finally:
-        if owned:
-            await client.close()
+        await client.close()
     return _result(recorder.records(), wall)
 
 

@@ -24,6 +24,7 @@ import fnmatch
 import importlib
 import importlib.metadata
 import json
+import logging
 import os
 import re
 import sys
@@ -65,6 +66,7 @@ KNOWN_DISTRIBUTIONS: Mapping[str, str] = {
 }
 """The distribution that provides each family of plugin names (the part before the first dot)."""
 
+_logger = logging.getLogger("shared_ollama.plugins")
 _CHAT_MODEL_PREFIXES = ("shared_ollama:", "shared-ollama:")
 _SHARED_KEYS = ("base_url", "keep_alive")  # what an LLM and its embedding model have in common
 
@@ -208,21 +210,40 @@ def _normalize(distribution: str) -> str:
     return re.sub(r"[-_.]+", "-", distribution).lower()
 
 
+def _read_distribution(
+    dist: importlib.metadata.Distribution,
+) -> tuple[str | None, str | None, list[importlib.metadata.EntryPoint]] | None:
+    """A distribution's name, version and entry points of our group; ``None`` when unreadable."""
+    try:
+        metadata = dist.metadata
+        # PackageMetadata has no .get() before Python 3.12, and [] of a missing key warns after.
+        name: str | None = metadata["Name"] if "Name" in metadata else None  # noqa: SIM401
+        version: str | None = metadata["Version"] if "Version" in metadata else None  # noqa: SIM401
+        return name, version, [ep for ep in dist.entry_points if ep.group == ENTRY_POINT_GROUP]
+    except Exception as exc:  # broken metadata of one distribution must not hide the others
+        where = getattr(dist, "_path", None) or "a distribution"
+        _logger.warning(
+            "Skipped the entry points of %s, which cannot be read (%s: %s); reinstall it.",
+            where,
+            type(exc).__name__,
+            exc,
+        )
+        return None
+
+
 def _scan_metadata() -> list[_Found]:
     """Every entry point of the group, in ``sys.path`` order, one copy of each distribution."""
     found: list[_Found] = []
     seen: set[str] = set()
     for dist in importlib.metadata.distributions():
-        try:
-            name: str | None = dist.metadata["Name"]
-            key = _normalize(name) if name else None
-            if key is not None and key in seen:
-                continue  # a shadowed copy of a distribution seen earlier on sys.path
-            points = [ep for ep in dist.entry_points if ep.group == ENTRY_POINT_GROUP]
-            version: str | None = dist.version if name else None
-        except Exception:  # noqa: S112 (broken metadata of one distribution must not hide the others)
+        read = _read_distribution(dist)
+        if read is None:
             continue
+        name, version, points = read
+        key = _normalize(name) if name else None
         if key is not None:
+            if key in seen:
+                continue  # a shadowed copy of a distribution found earlier on sys.path
             seen.add(key)
         found.extend(_Found(PluginInfo(ep.name, ep.value, name, version), ep) for ep in points)
     return found

@@ -1,28 +1,20 @@
 """Offline replay of recorded Ollama traffic: vcrpy cassettes served as an Ollama HTTP API.
 
 :class:`ReplayServer` loads every cassette (``*.yaml``, ``*.yml``, ``*.json``) under a folder and
-answers on loopback like an Ollama server, so any client (ours, ``ollama``, ``langchain-ollama``,
-``curl``) runs offline against what was recorded. The decisions live in :class:`ReplayBook`,
-which needs no network:
-
-* a request matches a recording on method, path and query (scheme, host and port are ignored)
-  and body, compared as JSON (key order and spacing do not matter) or byte for byte when either
-  side is not JSON;
-* several recordings of one request are served in order, then the last one again and again;
-* ``GET /`` and ``GET /api/version`` have built-in answers when nothing was recorded for them;
-* anything else gets HTTP 501 with an ``error`` naming the request, which every Ollama client
-  raises as a response error.
+answers on loopback like an Ollama server, from a background thread, so any client (ours,
+``ollama``, ``langchain-ollama``, ``curl``) runs offline against what was recorded. What to
+answer is decided by :class:`~shared_ollama._replay_book.ReplayBook` (matching rules there);
+this module only speaks HTTP.
 
 Replies recorded as NDJSON (``application/x-ndjson``) are re-sent line by line with chunked
 transfer encoding, the way Ollama streams. Every reply carries ``X-Shared-Ollama-Replay: 1``.
+``shared-ollama replay --cassettes DIR --port P`` runs one in the foreground.
 """
 
 from __future__ import annotations
 
 import argparse
-import base64
 import contextlib
-import functools
 import io
 import ipaddress
 import json
@@ -30,27 +22,27 @@ import logging
 import socket
 import sys
 import threading
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from shared_ollama._replay_book import (
+    DEFAULT_REPLAY_VERSION,
+    JSON_HEADERS,
+    ReplayBook,
+    ReplayReply,
+    load_cassettes,
+)
 
 __all__ = [
-    "CASSETTE_SUFFIXES",
     "DEFAULT_CLI_PORT",
     "DEFAULT_HOST",
     "DEFAULT_PORT",
-    "DEFAULT_REPLAY_VERSION",
-    "RECORD_HINT",
     "REPLAY_HEADER",
-    "ReplayBook",
-    "ReplayReply",
     "ReplayServer",
     "configure_replay_parser",
-    "load_cassettes",
     "run_replay",
 ]
 
@@ -59,308 +51,10 @@ DEFAULT_PORT = 0
 """Port 0 lets the system pick a free port (read it back from :attr:`ReplayServer.url`)."""
 DEFAULT_CLI_PORT = 11434
 """``shared-ollama replay`` listens where clients look for Ollama by default."""
-DEFAULT_REPLAY_VERSION = "0.0.0-replay"
 REPLAY_HEADER = "X-Shared-Ollama-Replay"
-RECORD_HINT = "record one with scripts/record_cassettes.py"
-CASSETTE_SUFFIXES = (".yaml", ".yml", ".json")
 
 _logger = logging.getLogger("shared_ollama.replay")
-_BODY_SHOWN = 300  # characters of an unmatched body quoted in the 501 error
 _POLL_INTERVAL = 0.05  # seconds between shutdown checks of the serving thread
-# Framing and per-exchange headers are never replayed: the server writes its own.
-_DROPPED_HEADERS = frozenset(
-    {"content-length", "transfer-encoding", "connection", "keep-alive", "date", "server"}
-)
-_JSON = (("Content-Type", "application/json; charset=utf-8"),)
-
-
-@dataclass(frozen=True, slots=True)
-class ReplayReply:
-    """One reply to send.
-
-    Attributes:
-        status: HTTP status code.
-        reason: HTTP reason phrase (empty for the standard one).
-        headers: Recorded headers to send, minus framing headers.
-        body: The whole body.
-        streamed: Whether to send the body line by line with chunked transfer encoding.
-    """
-
-    status: int
-    reason: str
-    headers: tuple[tuple[str, str], ...]
-    body: bytes
-    streamed: bool = False
-
-    def chunks(self) -> list[bytes]:
-        """The pieces to send: one per NDJSON line when streamed, else the whole body."""
-        if not self.streamed:
-            return [self.body] if self.body else []
-        return [line for line in self.body.splitlines(keepends=True) if line.strip()]
-
-
-@dataclass(frozen=True, slots=True)
-class _Interaction:
-    method: str
-    target: str
-    body_key: str | bytes
-    body_json: Any
-    reply: ReplayReply
-
-
-def _target(uri: str) -> str:
-    """The path and sorted query of a URI or request target; scheme, host and port dropped."""
-    parts = urlsplit(uri)
-    query = urlencode(sorted(parse_qsl(parts.query, keep_blank_values=True)))
-    return (parts.path or "/") + (f"?{query}" if query else "")
-
-
-def _canonical(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: _canonical(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_canonical(item) for item in value]
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
-_NOT_JSON = object()
-
-
-def _parse_json(body: bytes) -> Any:
-    if not body.strip():
-        return _NOT_JSON
-    try:
-        return json.loads(body)
-    except ValueError:  # includes UnicodeDecodeError
-        return _NOT_JSON
-
-
-def _body_key(parsed: Any, body: bytes) -> str | bytes:
-    """A hashable key equal for equal JSON documents, else the raw bytes."""
-    if parsed is _NOT_JSON:
-        return body if body.strip() else b""
-    return json.dumps(_canonical(parsed), sort_keys=True, separators=(",", ":"))
-
-
-def _to_bytes(value: Any) -> bytes:
-    """A recorded body as bytes: vcrpy stores text, bytes (``!!binary``) or ``{string: ...}``."""
-    if isinstance(value, dict):
-        if "base64_string" in value:  # the layout of Ruby VCR's binary bodies
-            return base64.b64decode(value["base64_string"])
-        value = value.get("string")
-    if hasattr(value, "getvalue"):  # a BytesIO request body written by old vcrpy versions
-        value = value.getvalue()
-    if value is None:
-        return b""
-    if isinstance(value, str):
-        return value.encode("utf-8")
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return bytes(value)
-    raise TypeError(f"a body of type {type(value).__name__} is not one vcrpy writes")
-
-
-def _headers(value: Any) -> list[tuple[str, str]]:
-    """Recorded headers as pairs; vcrpy stores each value as a list, older cassettes as text."""
-    return [
-        (str(name), str(item))
-        for name, values in dict(value or {}).items()
-        for item in (values if isinstance(values, (list, tuple)) else [values])
-    ]
-
-
-def _interaction(raw: Any) -> _Interaction:
-    request, response = raw["request"], raw["response"]
-    body = _to_bytes(request.get("body"))
-    parsed = _parse_json(body)
-    status = response.get("status") or {}
-    headers = _headers(response.get("headers"))
-    lowered = {name.lower(): item.lower() for name, item in headers}
-    streamed = "ndjson" in lowered.get("content-type", "") and "content-encoding" not in lowered
-    reply = ReplayReply(
-        status=int(status.get("code", 200)),
-        reason=str(status.get("message") or ""),
-        headers=tuple((k, v) for k, v in headers if k.lower() not in _DROPPED_HEADERS),
-        body=_to_bytes(response.get("body")),
-        streamed=streamed,
-    )
-    return _Interaction(
-        method=str(request["method"]).upper(),
-        target=_target(str(request["uri"])),
-        body_key=_body_key(parsed, body),
-        body_json=parsed,
-        reply=reply,
-    )
-
-
-@functools.cache
-def _yaml_loader() -> Any:
-    """A safe YAML loader that also reads the harmless Python tags old vcrpy versions wrote."""
-    try:
-        import yaml  # noqa: PLC0415 (optional: only replay needs it)
-    except ImportError as exc:
-        raise ImportError(
-            "Reading YAML cassettes needs PyYAML: `pip install pyyaml` "
-            "(it comes with vcrpy and with the shared-ollama[testing] extra)."
-        ) from exc
-    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    loader: Any = type("_CassetteLoader", (base,), {})
-    for tag in ("python/str", "python/unicode"):
-        loader.add_constructor(
-            f"tag:yaml.org,2002:{tag}", lambda ld, node: ld.construct_scalar(node)
-        )
-    loader.add_constructor(
-        "tag:yaml.org,2002:python/tuple", lambda ld, node: tuple(ld.construct_sequence(node))
-    )
-    return functools.partial(yaml.load, Loader=loader)
-
-
-def _read_cassette(path: Path) -> list[_Interaction]:
-    text = path.read_text(encoding="utf-8")
-    try:
-        data = json.loads(text) if path.suffix == ".json" else _yaml_loader()(text)
-    except ImportError:
-        raise
-    except Exception as exc:
-        raise ValueError(f"{path} is not valid {path.suffix[1:].upper()}: {exc}") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("interactions"), list):
-        raise ValueError(  # noqa: TRY004 (a file's content is wrong, not an argument's type)
-            f"{path} is not a vcrpy cassette: it has no 'interactions' list; "
-            f"re-record it ({RECORD_HINT.replace('record one', 'for example')})."
-        )
-    interactions: list[_Interaction] = []
-    try:
-        for raw in data["interactions"]:
-            interactions.append(_interaction(raw))  # noqa: PERF401 (its length names the bad one)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise ValueError(
-            f"{path}: interaction {len(interactions)} is not in vcrpy's format "
-            f"({type(exc).__name__}: {exc}); fix it by hand or re-record the cassette."
-        ) from exc
-    return interactions
-
-
-def _differing_keys(recorded: Any, sent: Any) -> list[str]:
-    if not isinstance(recorded, dict) or not isinstance(sent, dict):
-        return ["body"]
-    keys = sorted(set(recorded) | set(sent))
-    return [key for key in keys if _canonical(recorded.get(key)) != _canonical(sent.get(key))]
-
-
-class ReplayBook:
-    """Recorded interactions, indexed for matching; thread-safe and free of I/O.
-
-    Args:
-        interactions: The interactions, in recording order (from :func:`load_cassettes`).
-        version: What ``GET /api/version`` answers when no cassette recorded it.
-    """
-
-    __slots__ = ("_by_key", "_by_target", "_count", "_lock", "_served", "_version")
-
-    def __init__(
-        self, interactions: Iterable[_Interaction], *, version: str = DEFAULT_REPLAY_VERSION
-    ) -> None:
-        self._by_key: dict[tuple[str, str, str | bytes], list[ReplayReply]] = {}
-        self._by_target: dict[tuple[str, str], list[Any]] = {}
-        self._served: dict[tuple[str, str, str | bytes], int] = {}
-        self._lock = threading.Lock()
-        self._version = version
-        self._count = 0
-        for item in interactions:
-            self._by_key.setdefault((item.method, item.target, item.body_key), []).append(
-                item.reply
-            )
-            self._by_target.setdefault((item.method, item.target), []).append(item.body_json)
-            self._count += 1
-
-    def __len__(self) -> int:
-        return self._count
-
-    def __repr__(self) -> str:
-        return f"ReplayBook(interactions={self._count}, version={self._version!r})"
-
-    def rewind(self) -> None:
-        """Start every sequence of repeated recordings from its first reply again."""
-        with self._lock:
-            self._served.clear()
-
-    def reply(self, method: str, target: str, body: bytes) -> ReplayReply:
-        """Decide the reply to one request.
-
-        Args:
-            method: The HTTP method.
-            target: The request target (path and query; an absolute URI also works).
-            body: The request body as sent.
-
-        Returns:
-            The recorded reply, a built-in one, or a 501 naming the unmatched request.
-        """
-        method, path = method.upper(), _target(target)
-        parsed = _parse_json(body)
-        key = (method, path, _body_key(parsed, body))
-        replies = self._by_key.get(key)
-        if replies:
-            with self._lock:
-                served = self._served.get(key, 0)
-                self._served[key] = served + 1
-            return replies[min(served, len(replies) - 1)]
-        if method in ("GET", "HEAD") and path == "/":
-            return ReplayReply(
-                200, "", (("Content-Type", "text/plain; charset=utf-8"),), b"Ollama is running"
-            )
-        if method == "GET" and path == "/api/version":
-            return ReplayReply(200, "", _JSON, json.dumps({"version": self._version}).encode())
-        return self._unmatched(method, path, body, parsed)
-
-    def _unmatched(self, method: str, path: str, body: bytes, parsed: Any) -> ReplayReply:
-        text = body.decode("utf-8", errors="replace").strip()
-        if len(text) > _BODY_SHOWN:
-            text = text[:_BODY_SHOWN] + "..."
-        shown = f"body {text}" if text else "no body"
-        recorded = self._by_target.get((method, path), [])
-        nearest = ""
-        if recorded:
-            differences = min((_differing_keys(other, parsed) for other in recorded), key=len)
-            nearest = (
-                f" (the closest of {len(recorded)} recorded for {method} {path} differs in "
-                f"{', '.join(differences)})"
-            )
-        message = (
-            f"replay: no recorded interaction for {method} {path} with {shown}{nearest}; "
-            f"{RECORD_HINT}"
-        )
-        return ReplayReply(501, "Not Implemented", _JSON, json.dumps({"error": message}).encode())
-
-
-def load_cassettes(path: str | Path, *, version: str = DEFAULT_REPLAY_VERSION) -> ReplayBook:
-    """Load one cassette, or every cassette under a folder (recursively, in path order).
-
-    Args:
-        path: A folder of cassettes, or one cassette file.
-        version: What ``GET /api/version`` answers when no cassette recorded it.
-
-    Returns:
-        The book of interactions.
-
-    Raises:
-        FileNotFoundError: Nothing exists at ``path``.
-        ValueError: A file is not a vcrpy cassette; the message names it.
-        ImportError: A YAML cassette was found but PyYAML is not installed.
-    """
-    root = Path(path)
-    if root.is_file():
-        files = [root]
-    elif root.is_dir():
-        files = sorted(p for p in root.rglob("*") if p.suffix in CASSETTE_SUFFIXES and p.is_file())
-    else:
-        raise FileNotFoundError(
-            f"No cassettes at {root}: pass the folder that holds them, or {RECORD_HINT}."
-        )
-    interactions: list[_Interaction] = []
-    for file in files:
-        interactions.extend(_read_cassette(file))
-    return ReplayBook(interactions, version=version)
 
 
 def _read_chunked(stream: io.BufferedIOBase) -> bytes:
@@ -407,7 +101,7 @@ class _Handler(BaseHTTPRequestHandler):
                 body = self.rfile.read(length) if length > 0 else b""
         except ValueError:
             message = {"error": "replay: the request body is framed incorrectly"}
-            self._send(ReplayReply(400, "", _JSON, json.dumps(message).encode()))
+            self._send(ReplayReply(400, "", JSON_HEADERS, json.dumps(message).encode()))
             return
         self._send(self.server.book.reply(self.command, self.path, body))
 
@@ -635,23 +329,35 @@ def configure_replay_parser(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _wait(stop: threading.Event | None) -> None:
-    event = stop if stop is not None else threading.Event()
-    restore: Any = None
-    if stop is None and threading.current_thread() is threading.main_thread():
-        import signal  # noqa: PLC0415 (only the foreground command needs it)
+@contextlib.contextmanager
+def _stop_on_sigterm(stop: threading.Event) -> Iterator[None]:
+    """Set ``stop`` on SIGTERM while inside (main thread only; elsewhere nothing changes)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    import signal  # noqa: PLC0415 (only the foreground command needs it)
 
-        restore = signal.signal(signal.SIGTERM, lambda *_: event.set())
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
-        while not event.wait(0.5):
-            pass
-    except KeyboardInterrupt:
-        pass
+        yield
     finally:
-        if restore is not None:
-            import signal  # noqa: PLC0415
+        signal.signal(signal.SIGTERM, previous)
 
-            signal.signal(signal.SIGTERM, restore)
+
+def _announce(server: ReplayServer, *, as_json: bool) -> str:
+    if as_json:
+        line = {
+            "url": server.url,
+            "cassettes": str(server.cassettes_dir),
+            "interactions": server.interaction_count,
+            "replay": True,
+        }
+        return json.dumps(line) + "\n"
+    return (
+        f"Replaying {server.interaction_count} recorded interactions from "
+        f"{server.cassettes_dir} at {server.url} (a replay, not a live Ollama). "
+        "Press Ctrl-C to stop.\n"
+    )
 
 
 def run_replay(args: argparse.Namespace, *, stop: threading.Event | None = None) -> int:
@@ -659,43 +365,35 @@ def run_replay(args: argparse.Namespace, *, stop: threading.Event | None = None)
 
     Args:
         args: Parsed arguments (``cassettes``, ``host``, ``port``, ``json``).
-        stop: Ends serving when set (tests pass one; the command waits for a signal).
+        stop: Ends serving when set (tests pass one; otherwise Ctrl-C or SIGTERM ends it).
 
     Returns:
         0 after a clean stop, 1 when the address cannot be listened on, 2 when the cassettes
         cannot be read.
     """
+    event = stop if stop is not None else threading.Event()
     server = ReplayServer(args.cassettes, host=args.host, port=args.port)
-    try:
-        server.start()
-    except (FileNotFoundError, ValueError, ImportError) as exc:
-        sys.stderr.write(f"shared-ollama replay: {exc}\n")
-        return 2
-    except OSError as exc:
-        sys.stderr.write(f"shared-ollama replay: {exc.strerror or exc}\n")
-        return 1
-    try:
-        if not _is_loopback(args.host):
-            sys.stderr.write(
-                f"WARNING: the replay server listens on {args.host}, not only on loopback: "
-                "anyone who can reach this machine can read the recorded responses.\n"
-            )
-        if getattr(args, "json", False):
-            line = {
-                "url": server.url,
-                "cassettes": str(server.cassettes_dir),
-                "interactions": server.interaction_count,
-                "replay": True,
-            }
-            sys.stdout.write(json.dumps(line) + "\n")
-        else:
-            sys.stdout.write(
-                f"Replaying {server.interaction_count} recorded interactions from "
-                f"{server.cassettes_dir} at {server.url} (a replay, not a live Ollama). "
-                "Press Ctrl-C to stop.\n"
-            )
-        sys.stdout.flush()
-        _wait(stop)
-    finally:
-        server.stop()
+    with _stop_on_sigterm(event):  # before listening, so no SIGTERM can arrive unhandled
+        try:
+            server.start()
+        except (FileNotFoundError, ValueError, ImportError) as exc:
+            sys.stderr.write(f"shared-ollama replay: {exc}\n")
+            return 2
+        except OSError as exc:
+            sys.stderr.write(f"shared-ollama replay: {exc.strerror or exc}\n")
+            return 1
+        try:
+            if not _is_loopback(args.host):
+                sys.stderr.write(
+                    f"WARNING: the replay server listens on {args.host}, not only on loopback: "
+                    "anyone who can reach this machine can read the recorded responses.\n"
+                )
+            sys.stdout.write(_announce(server, as_json=bool(getattr(args, "json", False))))
+            sys.stdout.flush()
+            while not event.wait(0.5):
+                pass
+        except KeyboardInterrupt:
+            pass  # Ctrl-C is how a foreground server is meant to end
+        finally:
+            server.stop()
     return 0

@@ -11,12 +11,11 @@ low, when the wait would pass the call's deadline, and always once the first bod
     controller = RetryController(budget=budget_for(host), deadline=deadline)
     for attempt in sync_retrying(controller):
         with attempt:
-            response = send()  # call controller.mark_first_byte() when the body starts
-            controller.record_success()  # returning here skips tenacity's own success hook
-            return response
+            return send()  # call controller.mark_first_byte() when the body starts
 
-Called as ``sync_retrying(controller)(send)`` the success is recorded without help; recording
-it twice is harmless.
+The calling form ``sync_retrying(controller)(send)`` works too. Either way each attempt's outcome
+reaches the controller once, even when the ``with`` block returns (tenacity alone would never
+see that success, and the host's budget would never be refunded).
 """
 
 from __future__ import annotations
@@ -40,6 +39,8 @@ from shared_ollama._resilience_policy import DEFAULT_RETRY_POLICY, RetryPolicy, 
 from shared_ollama._retry_budget import RetryBudget
 
 if TYPE_CHECKING:
+    from collections.abc import Generator
+
     from tenacity import RetryCallState
 
 __all__ = [
@@ -199,7 +200,7 @@ def tenacity_kwargs(
 
     def retry(state: RetryCallState) -> bool:
         outcome = state.outcome
-        if outcome is None:
+        if outcome is None:  # pragma: no cover - tenacity sets the outcome before asking
             return False
         if not outcome.failed:
             controller.record_success()
@@ -219,15 +220,63 @@ def tenacity_kwargs(
     return {"retry": retry, "wait": wait, "stop": stop, "reraise": True, "sleep": sleep}
 
 
+class _SettlingAttempt(tenacity.AttemptManager):
+    """Tenacity's attempt context, which also reports a success that returns from the block."""
+
+    def __init__(self, retry_state: RetryCallState, controller: RetryController) -> None:
+        super().__init__(retry_state)
+        self._controller = controller
+
+    def __exit__(
+        self, exc_type: Any, exc_value: BaseException | None, traceback: Any
+    ) -> bool | None:
+        if exc_value is None:
+            self._controller.record_success()
+        return super().__exit__(exc_type, exc_value, traceback)
+
+    async def __aexit__(self, exc_type: Any, exc_value: Any, traceback: Any) -> bool | None:
+        return self.__exit__(exc_type, exc_value, traceback)
+
+
+class _Retrying(tenacity.Retrying):
+    """``tenacity.Retrying`` for one call (not for ``wraps``), yielding settling attempts."""
+
+    controller: RetryController
+
+    def __iter__(self) -> Generator[tenacity.AttemptManager, None, None]:
+        for attempt in super().__iter__():
+            yield _SettlingAttempt(attempt.retry_state, self.controller)
+
+
+class _AsyncRetrying(tenacity.AsyncRetrying):
+    """``tenacity.AsyncRetrying`` for one call (not for ``wraps``), yielding settling attempts."""
+
+    controller: RetryController
+
+    async def __anext__(self) -> tenacity.AttemptManager:
+        attempt = await super().__anext__()
+        return _SettlingAttempt(attempt.retry_state, self.controller)
+
+
 def sync_retrying(
     controller: RetryController, *, sleep: Callable[[float], None] = blocking_sleep
 ) -> tenacity.Retrying:
-    """A ``tenacity.Retrying`` for one blocking call, driven by ``controller``."""
-    return tenacity.Retrying(**tenacity_kwargs(controller, sleep=sleep))
+    """A ``tenacity.Retrying`` for one blocking call, driven by ``controller``.
+
+    Use it once, as ``for attempt in ...: with attempt: ...`` or as ``...(fn, *args)``.
+    """
+    retrying = _Retrying(**tenacity_kwargs(controller, sleep=sleep))
+    retrying.controller = controller
+    return retrying
 
 
 def async_retrying(
     controller: RetryController, *, sleep: Callable[[float], Awaitable[None]] = async_sleep
 ) -> tenacity.AsyncRetrying:
-    """A ``tenacity.AsyncRetrying`` for one async call, driven by ``controller``."""
-    return tenacity.AsyncRetrying(**tenacity_kwargs(controller, sleep=sleep))
+    """A ``tenacity.AsyncRetrying`` for one async call, driven by ``controller``.
+
+    Use it once, as ``async for attempt in ...: with attempt: ...`` or as ``await ...(fn)``.
+    """
+    retrying = _AsyncRetrying(**tenacity_kwargs(controller, sleep=sleep))
+    retrying.controller = controller
+    return retrying

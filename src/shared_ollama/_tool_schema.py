@@ -151,7 +151,7 @@ def _schema_for(annotation: Any, tool: str, param: str) -> tuple[dict[str, Any],
     return _schema(annotation, tool, param), note
 
 
-def _schema(annotation: Any, tool: str, param: str) -> dict[str, Any]:  # noqa: PLR0911
+def _schema(annotation: Any, tool: str, param: str) -> dict[str, Any]:
     """Return the JSON schema of a type annotation, or raise naming the parameter."""
     if annotation in _SCALARS:
         return {"type": _SCALARS[annotation]}

@@ -18,8 +18,6 @@ __all__ = ["DEFAULT_WARM_TIMEOUT_S", "WarmResult", "warm_models", "warm_result"]
 DEFAULT_WARM_TIMEOUT_S = 300.0
 
 
-
-
 @dataclass(frozen=True, slots=True)
 class WarmResult:
     """The outcome of loading one model ahead of time.

@@ -120,14 +120,19 @@ class _ReplayServers:
 
     def __init__(self) -> None:
         self._servers: dict[Path, ReplayServer] = {}
+        self._rewound_for: dict[Path, str] = {}
 
-    def get(self, folder: Path) -> ReplayServer:
+    def for_test(self, folder: Path, test_id: str) -> ReplayServer:
+        """The folder's server, rewound once at the start of each test that uses it."""
         server = self._servers.get(folder)
         if server is None:
             from shared_ollama._replay import ReplayServer  # noqa: PLC0415 (only when used)
 
             server = ReplayServer(folder).start()
             self._servers[folder] = server
+        if self._rewound_for.get(folder) != test_id:
+            server.rewind()
+            self._rewound_for[folder] = test_id
         return server
 
     def stop_all(self) -> None:
@@ -147,11 +152,9 @@ def _shared_ollama_replay_servers() -> Iterator[_ReplayServers]:
 def _server_for(request: pytest.FixtureRequest, folder: Path) -> ReplayServer:
     servers: _ReplayServers = request.getfixturevalue("_shared_ollama_replay_servers")
     try:
-        server = servers.get(folder)
+        return servers.for_test(folder, request.node.nodeid)
     except (OSError, ValueError, ImportError) as exc:
         pytest.fail(f"shared-ollama replay: {exc}", pytrace=False)
-    server.rewind()
-    return server
 
 
 @pytest.fixture(autouse=True)

@@ -13,10 +13,11 @@ from shared_ollama._telemetry._analytics import (
     usage_to_json,
 )
 from shared_ollama._telemetry._content import CaptureMode, capture_mode_from_env
-from shared_ollama._telemetry._jsonl import JsonlSink, read_records
+from shared_ollama._telemetry._instrumentation import Instrumentation
+from shared_ollama._telemetry._jsonl import JsonlSink, file_recorder, read_records
 from shared_ollama._telemetry._records import PerformanceRecord, PerformanceRecorder
 from shared_ollama._telemetry._semconv import DEFAULT_COLD_START_THRESHOLD
-from shared_ollama._telemetry._spans import CallObservation, Instrumentation, Operation
+from shared_ollama._telemetry._spans import CallObservation, Operation
 
 __all__ = [
     "DEFAULT_COLD_START_THRESHOLD",
@@ -29,6 +30,7 @@ __all__ = [
     "PerformanceRecorder",
     "UsageSummary",
     "capture_mode_from_env",
+    "file_recorder",
     "read_records",
     "summarize_usage",
     "usage_to_csv",

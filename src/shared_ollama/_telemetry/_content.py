@@ -26,8 +26,10 @@ __all__ = [
     "CaptureMode",
     "ContentBuffer",
     "capture_mode_from_env",
+    "captured_content",
     "input_messages",
     "parse_capture_mode",
+    "prompt_text",
     "system_instructions",
     "to_json",
 ]
@@ -188,3 +190,44 @@ class ContentBuffer:
         parts.extend(_text_part(self.text))
         parts.extend(self._tool_calls)
         return [{"role": "assistant", "parts": parts, "finish_reason": finish_reason}]
+
+
+def captured_content(
+    operation: str,
+    body: Mapping[str, Any],
+    buffer: ContentBuffer | None,
+    finish_reason: str,
+) -> dict[str, Any]:
+    """Return the captured messages by attribute name, as structured values.
+
+    Spans take them as JSON strings (:func:`to_json`), events as they are.
+
+    Args:
+        operation: The operation name.
+        body: The JSON request body.
+        buffer: The reply collected so far, or ``None`` (embeddings).
+        finish_reason: Why the reply ended (``done_reason``, or ``error``).
+    """
+    captured: dict[str, Any] = {}
+    inputs = input_messages(operation, body)
+    if inputs:
+        captured["gen_ai.input.messages"] = inputs
+    instructions = system_instructions(operation, body)
+    if instructions:
+        captured["gen_ai.system_instructions"] = instructions
+    if buffer is not None:
+        captured["gen_ai.output.messages"] = buffer.output_messages(finish_reason)
+    return captured
+
+
+def prompt_text(operation: str, body: Mapping[str, Any]) -> str | None:
+    """Return the prompt a performance record keeps when the recorder opted in to content.
+
+    ``generate``'s prompt as it is; chat messages and embeddings input as JSON.
+    """
+    if operation == "text_completion":
+        prompt = body.get("prompt")
+        return prompt if isinstance(prompt, str) else None
+    if operation == "chat":
+        return to_json(input_messages("chat", body))
+    return to_json(body.get("input"))

@@ -19,12 +19,13 @@ from typing import Any
 import orjson
 from filelock import FileLock
 
-from shared_ollama._telemetry._records import PerformanceRecord
+from shared_ollama._telemetry._records import PerformanceRecord, PerformanceRecorder
 
 __all__ = [
     "DEFAULT_BACKUPS",
     "DEFAULT_MAX_BYTES",
     "JsonlSink",
+    "file_recorder",
     "read_records",
     "rotated_paths",
 ]
@@ -32,6 +33,8 @@ __all__ = [
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_BACKUPS = 5
 _logger = logging.getLogger("shared_ollama.telemetry")
+_FILE_RECORDERS: dict[Path, PerformanceRecorder] = {}
+_FILE_RECORDERS_LOCK = threading.Lock()
 
 
 def rotated_paths(path: str | os.PathLike[str], backups: int) -> list[Path]:
@@ -104,6 +107,20 @@ class JsonlSink:
         for newer, older in zip(reversed(paths[:-1]), reversed(paths[1:]), strict=True):
             if newer.exists():
                 newer.replace(older)
+
+
+def file_recorder(path: str | os.PathLike[str]) -> PerformanceRecorder:
+    """Return the process's one recorder appending to ``path`` (made on first use).
+
+    Every client that logs to the same file shares it, so appends and rotation go through one
+    sink. This is what ``SHARED_OLLAMA_PERFORMANCE_LOG`` turns on.
+    """
+    key = Path(path).absolute()
+    with _FILE_RECORDERS_LOCK:
+        recorder = _FILE_RECORDERS.get(key)
+        if recorder is None:
+            recorder = _FILE_RECORDERS[key] = PerformanceRecorder(sink=JsonlSink(key))
+        return recorder
 
 
 def _lines(path: Path) -> Iterator[bytes]:

@@ -20,7 +20,13 @@ No ``gen_ai.server.*`` metric: a client does not measure the server.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from opentelemetry.metrics import Counter, Histogram, Meter
+
+from shared_ollama._telemetry._records import Outcome
+from shared_ollama._telemetry._semconv import ReplyStats
 
 __all__ = [
     "DURATION_BUCKETS",
@@ -105,3 +111,48 @@ class Instruments:
 
     def __repr__(self) -> str:
         return "Instruments(meter scope 'shared_ollama')"
+
+    def record_call(
+        self,
+        base: Mapping[str, Any],
+        *,
+        stats: ReplyStats | None,
+        outcome: Outcome,
+        error_type: str | None,
+        duration: float,
+        ttft: float | None,
+    ) -> None:
+        """Record the histograms of one ended call.
+
+        An abandoned stream (the caller stopped reading) records no duration: it would drag the
+        distribution down with calls that did not finish.
+
+        Args:
+            base: The call's attributes (operation, provider, model, server, project).
+            stats: The parsed final object, ``None`` when the call failed or was abandoned.
+            outcome: ``ok``, ``error`` or ``abandoned``.
+            error_type: The error's class name for failed calls.
+            duration: Seconds from start to end.
+            ttft: Seconds to the first chunk, for streams that got one.
+        """
+        attributes = dict(base)
+        if stats is not None and stats.response_model is not None:
+            attributes["gen_ai.response.model"] = stats.response_model
+        if error_type is not None:
+            attributes["error.type"] = error_type
+        if outcome != "abandoned":
+            self.duration.record(duration, attributes)
+        if ttft is not None:
+            self.time_to_first_chunk.record(ttft, attributes)
+        if stats is None:
+            return
+        if stats.input_tokens is not None:
+            self.token_usage.record(
+                stats.input_tokens, {**attributes, "gen_ai.token.type": "input"}
+            )
+        if stats.output_tokens is not None:
+            self.token_usage.record(
+                stats.output_tokens, {**attributes, "gen_ai.token.type": "output"}
+            )
+        if stats.load_s is not None:
+            self.load_duration.record(stats.load_s, attributes)

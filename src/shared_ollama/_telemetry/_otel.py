@@ -2,9 +2,13 @@
 
 We never configure an exporter and never set a global provider. A provider whose class comes from
 the OpenTelemetry *API* package (the proxy installed before any SDK, or a no-op) records nothing,
-so :class:`ProviderSlot` reports it as inactive and the instrumentation skips all work. The
-global provider can be set once only, so the slot re-checks it (one function call) until it
-turns real and then keeps the tracer, meter or logger it made from it.
+so :class:`ProviderSlot` reports it as inactive and the instrumentation skips all work.
+
+Asking the API for the global provider costs microseconds (it looks up an environment variable
+each time), so a slot following the global provider asks at most once per
+:data:`DEFAULT_RECHECK_INTERVAL_NS` while none is configured. The global provider can be set
+once only, so once it is real the slot keeps what it made from it and never asks again. An SDK
+configured after a client's first call is therefore picked up within a second.
 """
 
 from __future__ import annotations
@@ -14,10 +18,18 @@ from typing import Generic, TypeVar
 
 from shared_ollama._version import __version__
 
-__all__ = ["SCOPE_NAME", "ProviderSlot", "is_api_default", "scope_version"]
+__all__ = [
+    "DEFAULT_RECHECK_INTERVAL_NS",
+    "SCOPE_NAME",
+    "ProviderSlot",
+    "is_api_default",
+    "scope_version",
+]
 
 SCOPE_NAME = "shared_ollama"
 _API_PACKAGES = frozenset({"trace", "metrics", "_logs"})
+_DEFAULT_TYPES: dict[type, bool] = {}
+DEFAULT_RECHECK_INTERVAL_NS = 1_000_000_000
 
 _Provider = TypeVar("_Provider")
 _Made = TypeVar("_Made")
@@ -30,8 +42,13 @@ def scope_version() -> str:
 
 def is_api_default(provider: object) -> bool:
     """Whether ``provider`` is the API's proxy or no-op provider, which records nothing."""
-    parts = type(provider).__module__.split(".", 2)
-    return len(parts) >= 2 and parts[0] == "opentelemetry" and parts[1] in _API_PACKAGES
+    kind = type(provider)
+    known = _DEFAULT_TYPES.get(kind)
+    if known is None:
+        parts = kind.__module__.split(".", 2)
+        known = len(parts) >= 2 and parts[0] == "opentelemetry" and parts[1] in _API_PACKAGES
+        _DEFAULT_TYPES[kind] = known
+    return known
 
 
 class ProviderSlot(Generic[_Provider, _Made]):
@@ -41,30 +58,44 @@ class ProviderSlot(Generic[_Provider, _Made]):
         injected: A provider given by the caller, or ``None`` to follow the global one.
         get_global: Returns the current global provider.
         make: Builds the thing we need from a real provider.
+        recheck_interval_ns: While the global provider is the API default, how long to wait
+            before asking again.
     """
 
-    __slots__ = ("_get_global", "_made", "_make", "_settled")
+    __slots__ = ("_get_global", "_interval", "_made", "_make", "_next_check", "_settled")
 
     def __init__(
         self,
         injected: _Provider | None,
         get_global: Callable[[], _Provider],
         make: Callable[[_Provider], _Made],
+        *,
+        recheck_interval_ns: int = DEFAULT_RECHECK_INTERVAL_NS,
     ) -> None:
         self._get_global = get_global
         self._make = make
         self._made: _Made | None = None
         self._settled = injected is not None
+        self._interval = recheck_interval_ns
+        self._next_check = -1
         if injected is not None and not is_api_default(injected):
             self._made = make(injected)
 
     def __repr__(self) -> str:
         return f"ProviderSlot(active={self._made is not None}, settled={self._settled})"
 
-    def get(self) -> _Made | None:
-        """Return what was made from a real provider, or ``None`` while none is configured."""
+    def get(self, now_ns: int | None = None) -> _Made | None:
+        """Return what was made from a real provider, or ``None`` while none is configured.
+
+        Args:
+            now_ns: The caller's ``time.perf_counter_ns()``; ``None`` always asks.
+        """
         if self._settled:
             return self._made
+        if now_ns is not None:
+            if now_ns < self._next_check:
+                return None
+            self._next_check = now_ns + self._interval
         provider = self._get_global()
         if is_api_default(provider):
             return None

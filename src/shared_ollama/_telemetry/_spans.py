@@ -1,6 +1,7 @@
-"""The client's instrumentation: one span, a few metric points and one record per call.
+"""One call's observation: its span, its metric points and its performance record.
 
-The client drives it; nothing here does I/O of its own except appending to a record sink::
+Made by :meth:`~shared_ollama._telemetry._instrumentation.Instrumentation.start`; the client
+drives it; nothing here does I/O of its own except appending to a record sink::
 
     observation = instrumentation.start(operation="chat", model=model, body=body, stream=True,
                                         server_address=address, server_port=port)
@@ -35,22 +36,17 @@ import time
 import uuid
 import weakref
 from collections.abc import Iterator, Mapping
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from opentelemetry import _logs, metrics, trace
+from opentelemetry import _logs, trace
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
-from shared_ollama._settings import ClientSettings
 from shared_ollama._telemetry._content import (
-    CaptureMode,
     ContentBuffer,
-    capture_mode_from_env,
-    input_messages,
-    system_instructions,
+    captured_content,
+    prompt_text,
     to_json,
 )
-from shared_ollama._telemetry._metrics import Instruments
-from shared_ollama._telemetry._otel import SCOPE_NAME, ProviderSlot, scope_version
 from shared_ollama._telemetry._records import (
     Outcome,
     PerformanceRecord,
@@ -58,16 +54,17 @@ from shared_ollama._telemetry._records import (
     options_hash,
 )
 from shared_ollama._telemetry._semconv import (
-    DEFAULT_COLD_START_THRESHOLD,
     Attributes,
     ReplyStats,
     parse_reply,
     reply_attributes,
     request_attributes,
-    split_host,
 )
 
-__all__ = ["INFERENCE_EVENT_NAME", "CallObservation", "Instrumentation", "Operation"]
+if TYPE_CHECKING:
+    from shared_ollama._telemetry._instrumentation import Instrumentation
+
+__all__ = ["INFERENCE_EVENT_NAME", "CallObservation", "Operation"]
 
 Operation = Literal["chat", "text_completion", "embeddings"]
 INFERENCE_EVENT_NAME = "gen_ai.client.inference.operation.details"
@@ -77,137 +74,10 @@ _MAX_STATUS_DESCRIPTION = 500
 _logger = logging.getLogger("shared_ollama.telemetry")
 
 
-def _make_tracer(provider: trace.TracerProvider) -> trace.Tracer:
-    return provider.get_tracer(SCOPE_NAME, scope_version())
-
-
-def _make_instruments(provider: metrics.MeterProvider) -> Instruments:
-    return Instruments(provider.get_meter(SCOPE_NAME, scope_version()))
-
-
-def _make_logger(provider: _logs.LoggerProvider) -> _logs.Logger:
-    return provider.get_logger(SCOPE_NAME, scope_version())
-
-
 def _end_forgotten(span: Span) -> None:
     """End the span of an observation collected without finish, fail or close."""
     span.set_attribute("ollama.stream.abandoned", True)
     span.end()
-
-
-class Instrumentation:
-    """Traces, metrics and performance records for one client; cheap when nothing listens.
-
-    Args:
-        tracer_provider: Where spans go; the global provider when omitted.
-        meter_provider: Where metrics go; the global provider when omitted.
-        project: The project name on spans, metrics and records; ``SHARED_OLLAMA_PROJECT``
-            when omitted.
-        recorder: Keeps a performance record of every call; no records when omitted.
-        capture_content: Whether prompts and replies are captured; read from
-            ``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`` when omitted (off by default).
-        logger_provider: Where content events go when capture includes events; the global
-            provider when omitted.
-        cold_start_threshold: Seconds of ``load_duration`` above which a call was a cold start.
-    """
-
-    __slots__ = (
-        "_hosts",
-        "_instruments",
-        "_logger",
-        "_tracer",
-        "capture_content",
-        "cold_start_threshold",
-        "project",
-        "recorder",
-    )
-
-    def __init__(
-        self,
-        *,
-        tracer_provider: trace.TracerProvider | None = None,
-        meter_provider: metrics.MeterProvider | None = None,
-        project: str | None = None,
-        recorder: PerformanceRecorder | None = None,
-        capture_content: CaptureMode | None = None,
-        logger_provider: _logs.LoggerProvider | None = None,
-        cold_start_threshold: float = DEFAULT_COLD_START_THRESHOLD,
-    ) -> None:
-        self._tracer: ProviderSlot[trace.TracerProvider, trace.Tracer] = ProviderSlot(
-            tracer_provider, trace.get_tracer_provider, _make_tracer
-        )
-        self._instruments: ProviderSlot[metrics.MeterProvider, Instruments] = ProviderSlot(
-            meter_provider, metrics.get_meter_provider, _make_instruments
-        )
-        self.capture_content = (
-            capture_mode_from_env() if capture_content is None else capture_content
-        )
-        self._logger: ProviderSlot[_logs.LoggerProvider, _logs.Logger] | None = None
-        if self.capture_content.as_event:
-            self._logger = ProviderSlot(logger_provider, _logs.get_logger_provider, _make_logger)
-        self.project = ClientSettings.from_environ().project if project is None else project
-        self.recorder = recorder
-        self.cold_start_threshold = cold_start_threshold
-        self._hosts: dict[str, tuple[str, int | None]] = {}
-
-    def __repr__(self) -> str:
-        return (
-            f"Instrumentation(project={self.project!r}, recorder={self.recorder!r}, "
-            f"capture_content={self.capture_content.name})"
-        )
-
-    def start(
-        self,
-        *,
-        operation: Operation,
-        model: str,
-        body: Mapping[str, Any],
-        stream: bool,
-        server_address: str,
-        server_port: int,
-    ) -> CallObservation:
-        """Begin observing one call; the clock starts now (before the request is sent).
-
-        Args:
-            operation: ``chat``, ``text_completion`` (generate) or ``embeddings``.
-            model: The model asked for.
-            body: The JSON request body; content is read only when capture is on.
-            stream: Whether the reply streams.
-            server_address: Host name or address of the Ollama server.
-            server_port: Its port.
-        """
-        return CallObservation(
-            self,
-            operation=operation,
-            model=model,
-            body=body,
-            stream=stream,
-            server_address=server_address,
-            server_port=server_port,
-        )
-
-    def _host_attributes(self, host: str) -> dict[str, Any]:
-        address, port = self._hosts.get(host) or self._hosts.setdefault(host, split_host(host))
-        attributes: dict[str, Any] = {"server.address": address}
-        if port is not None:
-            attributes["server.port"] = port
-        return attributes
-
-    def breaker_transition(self, *, host: str, old: str, new: str) -> None:
-        """Count a circuit-breaker state change for ``host`` (a base URL or ``host:port``)."""
-        instruments = self._instruments.get()
-        if instruments is None:
-            return
-        attributes = self._host_attributes(host)
-        attributes["ollama.breaker.previous_state"] = old
-        attributes["ollama.breaker.state"] = new
-        instruments.breaker_transitions.add(1, attributes)
-
-    def rejected_while_open(self, *, host: str) -> None:
-        """Count a call refused without touching the network because the breaker was open."""
-        instruments = self._instruments.get()
-        if instruments is not None:
-            instruments.rejections.add(1, self._host_attributes(host))
 
 
 class CallObservation:
@@ -273,16 +143,25 @@ class CallObservation:
         self._last_chunk: Mapping[str, Any] | None = None
         self._body: Mapping[str, Any] | None = None
         self._timestamp = 0.0
-        self._instruments = instrumentation._instruments.get()
+        self._instruments = instrumentation._instruments.get(self._start_ns)
         recorder = instrumentation.recorder
+        tracer = instrumentation._tracer.get(self._start_ns)
+        if (
+            tracer is None
+            and self._instruments is None
+            and recorder is None
+            and instrumentation._logger is None
+        ):
+            return  # nothing listens: the cheap path
         try:
-            self._begin(instrumentation, body, recorder)
+            self._begin(instrumentation, tracer, body, recorder)
         except Exception:  # telemetry must never break the call
             _logger.debug("could not start the observation of a %s call", operation, exc_info=True)
 
     def _begin(
         self,
         instrumentation: Instrumentation,
+        tracer: trace.Tracer | None,
         body: Mapping[str, Any],
         recorder: PerformanceRecorder | None,
     ) -> None:
@@ -297,7 +176,6 @@ class CallObservation:
             }
             if project:
                 self._metric_attributes[_PROJECT_ATTRIBUTE] = project
-        tracer = instrumentation._tracer.get()
         if tracer is not None:
             attributes = request_attributes(
                 operation=self._operation,
@@ -471,8 +349,8 @@ class CallObservation:
                     ttft=ttft,
                 )
             if instruments is not None:
-                self._record_metrics(
-                    instruments=instruments,
+                instruments.record_call(
+                    self._metric_attributes or {},
                     stats=stats,
                     outcome=outcome,
                     error_type=error_type,
@@ -538,70 +416,25 @@ class CallObservation:
 
     def _content_attributes(self, stats: ReplyStats | None, outcome: Outcome) -> Attributes:
         assert self._body is not None
-        attributes: Attributes = {}
-        inputs = input_messages(self._operation, self._body)
-        if inputs:
-            attributes["gen_ai.input.messages"] = to_json(inputs)
-        instructions = system_instructions(self._operation, self._body)
-        if instructions:
-            attributes["gen_ai.system_instructions"] = to_json(instructions)
-        if self._content is not None:
-            outputs = self._content.output_messages(self._finish_reason(stats, outcome))
-            attributes["gen_ai.output.messages"] = to_json(outputs)
-        return attributes
-
-    def _record_metrics(
-        self,
-        *,
-        instruments: Instruments,
-        stats: ReplyStats | None,
-        outcome: Outcome,
-        error_type: str | None,
-        duration: float,
-        ttft: float | None,
-    ) -> None:
-        attributes = dict(self._metric_attributes or {})
-        if stats is not None and stats.response_model is not None:
-            attributes["gen_ai.response.model"] = stats.response_model
-        if error_type is not None:
-            attributes["error.type"] = error_type
-        if outcome != "abandoned":
-            instruments.duration.record(duration, attributes)
-        if ttft is not None:
-            instruments.time_to_first_chunk.record(ttft, attributes)
-        if stats is None:
-            return
-        if stats.input_tokens is not None:
-            instruments.token_usage.record(
-                stats.input_tokens, {**attributes, "gen_ai.token.type": "input"}
-            )
-        if stats.output_tokens is not None:
-            instruments.token_usage.record(
-                stats.output_tokens, {**attributes, "gen_ai.token.type": "output"}
-            )
-        if stats.load_s is not None:
-            instruments.load_duration.record(stats.load_s, attributes)
+        captured = captured_content(
+            self._operation, self._body, self._content, self._finish_reason(stats, outcome)
+        )
+        return {name: to_json(value) for name, value in captured.items()}
 
     def _emit_event(self, stats: ReplyStats | None, error_type: str | None) -> None:
         slot = self._instrumentation._logger
         logger = None if slot is None else slot.get()
         if logger is None or self._body is None:
             return
+        outcome: Outcome = "ok" if error_type is None else "error"
         attributes: dict[str, Any] = {
             "gen_ai.operation.name": self._operation,
             "gen_ai.provider.name": "ollama",
             "gen_ai.request.model": self._model,
+            **captured_content(
+                self._operation, self._body, self._content, self._finish_reason(stats, outcome)
+            ),
         }
-        inputs = input_messages(self._operation, self._body)
-        if inputs:
-            attributes["gen_ai.input.messages"] = inputs
-        instructions = system_instructions(self._operation, self._body)
-        if instructions:
-            attributes["gen_ai.system_instructions"] = instructions
-        if self._content is not None:
-            outcome: Outcome = "ok" if error_type is None else "error"
-            reason = self._finish_reason(stats, outcome)
-            attributes["gen_ai.output.messages"] = self._content.output_messages(reason)
         if error_type is not None:
             attributes["error.type"] = error_type
         context = trace.set_span_in_context(self._span) if self._span is not None else None
@@ -623,7 +456,7 @@ class CallObservation:
         body = self._body or {}
         prompt = response = None
         if recorder.include_content:
-            prompt = self._prompt_text(body)
+            prompt = prompt_text(self._operation, body)
             response = None if self._content is None else self._content.text
         return PerformanceRecord.from_reply(
             stats,
@@ -648,11 +481,3 @@ class CallObservation:
             prompt=prompt,
             response=response,
         )
-
-    def _prompt_text(self, body: Mapping[str, Any]) -> str | None:
-        if self._operation == "text_completion":
-            prompt = body.get("prompt")
-            return prompt if isinstance(prompt, str) else None
-        if self._operation == "chat":
-            return to_json(input_messages("chat", body))
-        return to_json(body.get("input"))
