@@ -73,11 +73,15 @@ def test_crash_mid_stream_raises_interrupted_with_partial_text(
     request_finalizer(client)
     received: list[str] = []
     stream = client.chat(live_model, MESSAGES, options={"num_predict": 400}, stream=True)
-    with pytest.raises(StreamInterruptedError) as caught:
+
+    def consume() -> None:
         for index, chunk in enumerate(stream):
             received.append(chunk.message.content or "")
             if index == 3:
                 server.kill()
+
+    with pytest.raises(StreamInterruptedError) as caught:
+        consume()
     assert caught.value.chunks_received >= 4
     assert caught.value.partial == "".join(received)
 
