@@ -27,6 +27,19 @@ from shared_ollama._errors import (
 )
 from shared_ollama._host import OllamaHost, get_ollama_base_url, parse_host, resolve_base_url
 from shared_ollama._resilience_policy import BreakerPolicy, RetryPolicy, is_testing, set_testing
+from shared_ollama._telemetry import (
+    CallObservation,
+    CaptureMode,
+    Instrumentation,
+    JsonlSink,
+    PerformanceRecord,
+    PerformanceRecorder,
+    UsageSummary,
+    read_records,
+    summarize_usage,
+    usage_to_csv,
+    usage_to_json,
+)
 from shared_ollama._timeouts import TimeoutPolicy
 from shared_ollama._tool_schema import tool_from_function
 from shared_ollama._types import (
@@ -68,7 +81,9 @@ __all__ = [
     "BaseGenerateResponse",
     "BreakerPolicy",
     "BreakerState",
+    "CallObservation",
     "CapabilityError",
+    "CaptureMode",
     "ChatResponse",
     "CircuitOpenError",
     "Client",
@@ -78,7 +93,9 @@ __all__ = [
     "Format",
     "GenerateResponse",
     "Image",
+    "Instrumentation",
     "InvalidRequestError",
+    "JsonlSink",
     "KeepAlive",
     "ListResponse",
     "Logprob",
@@ -88,6 +105,8 @@ __all__ = [
     "OllamaHost",
     "OllamaUnavailableError",
     "Options",
+    "PerformanceRecord",
+    "PerformanceRecorder",
     "ProcessResponse",
     "ProgressResponse",
     "RequestError",
@@ -108,13 +127,18 @@ __all__ = [
     "Tool",
     "ToolCall",
     "TransportError",
+    "UsageSummary",
     "VersionResponse",
     "__version__",
     "classify",
     "get_ollama_base_url",
     "is_testing",
     "parse_host",
+    "read_records",
     "resolve_base_url",
     "set_testing",
+    "summarize_usage",
     "tool_from_function",
+    "usage_to_csv",
+    "usage_to_json",
 ]

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import httpx
 
 from shared_ollama._breaker import BreakerState, Permit
-from shared_ollama._breaker_registry import breaker_for
+from shared_ollama._breaker_registry import breaker_for, breaker_registry
 from shared_ollama._calls import ApiCall
 from shared_ollama._error_mapping import error_from_exception, error_from_status, timeout_error
 from shared_ollama._errors import CircuitOpenError, ServerError, SharedOllamaError
@@ -63,6 +63,16 @@ class NotGiven:
 
 NOT_GIVEN = NotGiven()
 """Sentinel default: ``timeout=NOT_GIVEN`` means our defaults, ``timeout=None`` means no limit."""
+
+
+_TRANSITIONS: list[Instrumentation] = []
+
+
+def _report_transition(old: BreakerState, new: BreakerState, host: str) -> None:
+    """Count breaker state changes on the global OpenTelemetry providers (one reporter per process)."""
+    if not _TRANSITIONS:
+        _TRANSITIONS.append(Instrumentation())
+    _TRANSITIONS[0].breaker_transition(host=host, old=old.value, new=new.value)
 
 
 def _user_agent() -> str:
@@ -149,6 +159,7 @@ class BaseClient:
         )
         self._retry_policy = retry
         self._sticky = StickyOptions()
+        breaker_registry().add_listener(_report_transition)
         self.project = project if project is not None else self._settings.project
         self._instrumentation = (
             instrumentation

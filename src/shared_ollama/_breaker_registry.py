@@ -34,9 +34,13 @@ class BreakerRegistry:
             return breaker
 
     def add_listener(self, listener: StateListener) -> None:
-        """Call ``listener(old, new, host)`` on every state change of every breaker here."""
+        """Call ``listener(old, new, host)`` on every state change of every breaker here.
+
+        Adding the same listener twice keeps one registration.
+        """
         with self._lock:
-            self._listeners.append(listener)
+            if listener not in self._listeners:
+                self._listeners.append(listener)
 
     def remove_listener(self, listener: StateListener) -> None:
         """Stop calling a listener added before (no error if it is absent)."""

@@ -23,8 +23,7 @@ from shared_ollama._errors import (
     SharedOllamaError,
     StreamInterruptedError,
 )
-from shared_ollama._telemetry import CallObservation, Instrumentation
-from shared_ollama._telemetry._spans import Operation
+from shared_ollama._telemetry import CallObservation, Instrumentation, Operation
 
 MakeInstrumentation = Callable[..., Instrumentation]
 MODEL = "smollm2:135m"
@@ -42,7 +41,9 @@ def start(instrumentation: Instrumentation, operation: Operation, body: Mapping[
     )
 
 
-def observed(observation: CallObservation, chunks: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+def observed(
+    observation: CallObservation, chunks: list[dict[str, Any]]
+) -> Iterator[dict[str, Any]]:
     """Wrap chunks the way the client's stream wrapper does (the documented protocol)."""
     try:
         final: dict[str, Any] = {}
@@ -368,9 +369,8 @@ def test_use_makes_the_span_current_without_ending_it(
 ) -> None:
     """Spans started inside ``use()`` (e.g. an HTTP span) are children of the call's span."""
     observation = start(make_instrumentation(), "chat", shapes["chat_body"], stream=False)
-    with observation.use():
-        with tracer_provider.get_tracer("httpx").start_as_current_span("POST"):
-            pass
+    with observation.use(), tracer_provider.get_tracer("httpx").start_as_current_span("POST"):
+        pass
     assert [s.name for s in span_exporter.get_finished_spans()] == ["POST"]
     observation.finish(shapes["chat_reply"])
     http, ours = span_exporter.get_finished_spans()

@@ -151,3 +151,27 @@ def test_admin_calls_are_not_traced(
     """list/ps/version are not GenAI operations and make no span."""
     client.ps()
     assert exporter.get_finished_spans() == ()
+
+
+def test_breaker_transitions_are_counted_on_global_meter() -> None:
+    """Opening a breaker is reported through the process-wide transition reporter."""
+    from shared_ollama import RetryPolicy
+    from shared_ollama._base_client import _report_transition
+    from shared_ollama._breaker_registry import breaker_registry
+
+    seen: list[tuple[str, str, str]] = []
+    breaker_registry().add_listener(
+        lambda old, new, host: seen.append((old.value, new.value, host))
+    )
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused", request=request)
+
+    with SharedOllamaClient(
+        "http://down.test:1", transport=httpx.MockTransport(refuse), retry=RetryPolicy(attempts=1)
+    ) as client:
+        for _ in range(5):
+            with pytest.raises(Exception, match="Could not connect"):
+                client.version()
+    assert ("closed", "open", "http://down.test:1") in seen
+    assert _report_transition in breaker_registry()._listeners

@@ -18,7 +18,9 @@ PUBLIC = {
     "StreamInterruptedError", "SubscriptableModel", "ThinkLevel", "TimeoutPolicy", "TokenLogprob",
     "Tool", "ToolCall", "TransportError", "VersionResponse", "__version__", "classify",
     "get_ollama_base_url", "is_testing", "parse_host", "resolve_base_url", "set_testing",
-    "tool_from_function",
+    "tool_from_function", "CallObservation", "CaptureMode", "Instrumentation", "JsonlSink",
+    "PerformanceRecord", "PerformanceRecorder", "UsageSummary", "read_records", "summarize_usage",
+    "usage_to_csv", "usage_to_json",
 }  # fmt: skip
 
 
