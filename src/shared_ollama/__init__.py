@@ -26,6 +26,19 @@ from shared_ollama._errors import (
     TransportError,
 )
 from shared_ollama._host import OllamaHost, get_ollama_base_url, parse_host, resolve_base_url
+from shared_ollama._plugins import (
+    PluginError,
+    PluginInfo,
+    PluginLoadError,
+    PluginNotFoundError,
+    PluginWarning,
+    configure_llama_index,
+    init_chat_model,
+    list_plugins,
+    load_plugin,
+)
+from shared_ollama._plugins import create as create_plugin
+from shared_ollama._replay import ReplayServer
 from shared_ollama._resilience_policy import BreakerPolicy, RetryPolicy, is_testing, set_testing
 from shared_ollama._telemetry import (
     CallObservation,
@@ -107,8 +120,14 @@ __all__ = [
     "Options",
     "PerformanceRecord",
     "PerformanceRecorder",
+    "PluginError",
+    "PluginInfo",
+    "PluginLoadError",
+    "PluginNotFoundError",
+    "PluginWarning",
     "ProcessResponse",
     "ProgressResponse",
+    "ReplayServer",
     "RequestError",
     "RequestTimeoutError",
     "ResponseError",
@@ -131,8 +150,13 @@ __all__ = [
     "VersionResponse",
     "__version__",
     "classify",
+    "configure_llama_index",
+    "create_plugin",
     "get_ollama_base_url",
+    "init_chat_model",
     "is_testing",
+    "list_plugins",
+    "load_plugin",
     "parse_host",
     "read_records",
     "resolve_base_url",

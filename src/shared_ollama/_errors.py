@@ -14,7 +14,10 @@ exception escapes the library. The tree::
     │   ├── ServerBusyError          503 queue full, or 429
     │   └── ServerError              any other 5xx
     ├── StreamInterruptedError       a stream broke after its first chunk (``.partial`` kept)
-    └── CircuitOpenError             the host's breaker is open (``.retry_after``)
+    ├── CircuitOpenError             the host's breaker is open (``.retry_after``)
+    └── PluginError                  an integration plugin (defined in ``_plugins.py``)
+        ├── PluginNotFoundError      no such plugin installed (also ``LookupError``)
+        └── PluginLoadError          the plugin failed to import (also ``ImportError``)
 
 Misuse of the API (a missing model name, a value of the wrong kind) raises ``ValueError`` or
 ``TypeError`` before anything is sent; :class:`RequestError` is the ``ValueError`` that

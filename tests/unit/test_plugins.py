@@ -52,6 +52,10 @@ class FakeLLM(MockLLM):
     base_url: str | None = None
     temperature: float = 0.0
 
+    def __init__(self, model: str, base_url: str | None = None, temperature: float = 0.0):
+        super().__init__()
+        self.model, self.base_url, self.temperature = model, base_url, temperature
+
 
 class FakeEmbedding(MockEmbedding):
     base_url: str | None = None
@@ -77,14 +81,16 @@ class Site:
         version: str = "1.0",
         modules: Mapping[str, str] | None = None,
         entry_points_text: str | None = None,
+        metadata: bool = True,
     ) -> Path:
         """Write ``<name>-<version>.dist-info`` (and modules) into a new folder of the site."""
         folder = self.root / f"site{len(self.folders)}"
         info = folder / f"{name.replace('-', '_')}-{version}.dist-info"
         info.mkdir(parents=True)
-        (info / "METADATA").write_text(
-            f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n", encoding="utf-8"
-        )
+        if metadata:
+            (info / "METADATA").write_text(
+                f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n", encoding="utf-8"
+            )
         lines = "".join(f"{key} = {value}\n" for key, value in plugins.items())
         text = entry_points_text or f"[shared_ollama.integrations]\n{lines}"
         (info / "entry_points.txt").write_text(text, encoding="utf-8")
@@ -162,11 +168,21 @@ def test_list_plugins_finds_a_distribution_on_the_real_sys_path(
     assert found[f"{name}.chat"].distribution == f"{name}-plugin"
 
 
-def test_list_plugins_survives_broken_metadata(site: Site) -> None:
-    """A distribution whose entry_points.txt cannot be parsed hides nothing else."""
+def test_list_plugins_survives_broken_metadata(
+    site: Site, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A distribution whose entry_points.txt cannot be parsed is logged and hides nothing else."""
     site.install("broken-meta", {}, entry_points_text="[shared_ollama.integrations]\ngarbage\n")
     site.install("fine", {"fine.chat": "fine:Chat"})
     assert [info.name for info in list_plugins()] == ["fine.chat"]
+    assert "broken_meta-1.0.dist-info, which cannot be read" in caplog.text
+    assert "reinstall it" in caplog.text
+
+
+def test_list_plugins_keeps_plugins_of_a_nameless_distribution(site: Site) -> None:
+    """A dist-info without METADATA still contributes its plugins, with no name or version."""
+    site.install("anonymous", {"anon.chat": "anon:Chat"}, metadata=False)
+    assert list_plugins() == [PluginInfo("anon.chat", "anon:Chat", None, None)]
 
 
 def test_list_plugins_warns_about_duplicates_and_keeps_the_first(site: Site) -> None:
@@ -377,7 +393,7 @@ def test_parse_chat_model_spec_table(spec: str, model: str) -> None:
 @pytest.mark.parametrize("spec", ["", "shared_ollama:", "  shared-ollama:  "])
 def test_parse_chat_model_spec_rejects_a_missing_model(spec: str) -> None:
     """A spec without a model raises ValueError with an example."""
-    with pytest.raises(ValueError, match="shared_ollama:llama3.2"):
+    with pytest.raises(ValueError, match=r"shared_ollama:llama3\.2"):
         parse_chat_model_spec(spec)
 
 

@@ -20,7 +20,9 @@ PUBLIC = {
     "get_ollama_base_url", "is_testing", "parse_host", "resolve_base_url", "set_testing",
     "tool_from_function", "CallObservation", "CaptureMode", "Instrumentation", "JsonlSink",
     "PerformanceRecord", "PerformanceRecorder", "UsageSummary", "read_records", "summarize_usage",
-    "usage_to_csv", "usage_to_json",
+    "usage_to_csv", "usage_to_json", "PluginError", "PluginInfo", "PluginLoadError",
+    "PluginNotFoundError", "PluginWarning", "ReplayServer", "configure_llama_index",
+    "create_plugin", "init_chat_model", "list_plugins", "load_plugin",
 }  # fmt: skip
 
 

@@ -1,4 +1,4 @@
-"""The offline replay server: cassette reading, matching, and answering real clients on loopback."""
+"""The offline replay server answering real clients (official, ours, httpx) on loopback."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 import io
 import json
 import socket
-import textwrap
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,20 +15,14 @@ from typing import Any
 import httpx
 import ollama
 import pytest
-import vcr.serialize
-from vcr.serializers import yamlserializer
 
 from shared_ollama import SharedOllamaClient
 from shared_ollama._replay import (
-    DEFAULT_REPLAY_VERSION,
     REPLAY_HEADER,
-    ReplayBook,
-    ReplayReply,
     ReplayServer,
     _is_loopback,
     _read_chunked,
     configure_replay_parser,
-    load_cassettes,
     run_replay,
 )
 
@@ -36,40 +30,6 @@ FIXTURES = Path(__file__).parent.parent / "fixtures" / "cassettes"
 MODEL = "smollm2:135m"
 CHAT = {"model": MODEL, "messages": [{"role": "user", "content": "Say hi"}]}
 OPTIONS = {"seed": 7, "num_predict": 8}
-
-
-def _cassette(folder: Path, name: str, interactions: list[dict[str, Any]]) -> Path:
-    """Write a vcrpy-format YAML cassette built from plain dictionaries."""
-    import yaml
-
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    path.write_text(yaml.safe_dump({"interactions": interactions, "version": 1}), encoding="utf-8")
-    return path
-
-
-def _exchange(
-    method: str,
-    uri: str,
-    body: Any,
-    reply: str,
-    *,
-    status: int = 200,
-    content_type: str = "application/json; charset=utf-8",
-) -> dict[str, Any]:
-    return {
-        "request": {"method": method, "uri": uri, "body": body, "headers": {}},
-        "response": {
-            "status": {"code": status, "message": "OK"},
-            "headers": {"Content-Type": [content_type]},
-            "body": {"string": reply},
-        },
-    }
-
-
-def _book(tmp_path: Path, *interactions: dict[str, Any]) -> ReplayBook:
-    _cassette(tmp_path, "c.yaml", list(interactions))
-    return load_cassettes(tmp_path)
 
 
 @pytest.fixture(scope="module")
@@ -85,223 +45,7 @@ def official(replay: ReplayServer) -> Iterator[ollama.Client]:
     replay.rewind()
     client = ollama.Client(host=replay.url)
     yield client
-    client._client.close()
-
-
-# --- reading cassettes -----------------------------------------------------------------------
-
-
-def test_fixture_cassettes_load_with_vcrpy_itself() -> None:
-    """The hand-written fixture cassettes are in vcrpy's own format: vcrpy reads every one."""
-    files = sorted(FIXTURES.glob("*.yaml"))
-    assert len(files) >= 4
-    for path in files:
-        requests, responses = vcr.serialize.deserialize(path.read_text("utf-8"), yamlserializer)
-        assert requests
-        assert len(requests) == len(responses)
-
-
-def test_load_cassettes_counts_every_fixture_interaction() -> None:
-    """Every interaction of every fixture cassette is loaded."""
-    assert len(load_cassettes(FIXTURES)) == 9
-
-
-def test_load_cassettes_reads_binary_bodies() -> None:
-    """A ``!!binary`` request body matches the same JSON sent as text, and its reply is bytes."""
-    book = load_cassettes(FIXTURES / "generate.yaml")
-    sent = {"model": MODEL, "prompt": "Why is the sky blue?", "stream": True, "options": OPTIONS}
-    reply = book.reply("POST", "/api/generate", json.dumps(sent).encode())
-    assert reply.status == 200
-    assert reply.streamed
-    assert len(reply.chunks()) == 4
-    assert json.loads(reply.chunks()[-1])["done"] is True
-
-
-def test_load_cassettes_reads_json_cassettes(tmp_path: Path) -> None:
-    """A cassette written by vcrpy's JSON serializer is read like a YAML one."""
-    cassette = {"interactions": [_exchange("GET", "http://x/api/ps", "", '{"models":[]}')]}
-    (tmp_path / "ps.json").write_text(json.dumps(cassette), encoding="utf-8")
-    reply = load_cassettes(tmp_path).reply("GET", "/api/ps", b"")
-    assert reply.body == b'{"models":[]}'
-
-
-def test_load_cassettes_reads_python_string_tags(tmp_path: Path) -> None:
-    """Old vcrpy cassettes tagged strings ``!!python/unicode``; they still load."""
-    (tmp_path / "old.yaml").write_text(
-        textwrap.dedent(
-            """\
-            interactions:
-            - request:
-                {method: GET, uri: 'http://h/api/tags', body: !!python/unicode '', headers: {}}
-              response:
-                status: {code: 200, message: OK}
-                headers: {}
-                body: {string: !!python/unicode '{"models":[]}'}
-            """
-        ),
-        encoding="utf-8",
-    )
-    assert load_cassettes(tmp_path).reply("GET", "/api/tags", b"").body == b'{"models":[]}'
-
-
-def test_load_cassettes_reads_base64_string_bodies(tmp_path: Path) -> None:
-    """A body stored as ``{base64_string: ...}`` is decoded."""
-    exchange = _exchange("GET", "http://h/api/ps", None, "")
-    exchange["response"]["body"] = {"base64_string": "eyJtb2RlbHMiOltdfQ=="}
-    assert _book(tmp_path, exchange).reply("GET", "/api/ps", b"").body == b'{"models":[]}'
-
-
-def test_load_cassettes_missing_folder_says_what_to_do(tmp_path: Path) -> None:
-    """A folder that does not exist raises FileNotFoundError pointing at the recording script."""
-    with pytest.raises(FileNotFoundError, match=r"record_cassettes\.py"):
-        load_cassettes(tmp_path / "nowhere")
-
-
-def test_load_cassettes_rejects_a_file_without_interactions(tmp_path: Path) -> None:
-    """A YAML file that is no cassette raises ValueError naming the file."""
-    (tmp_path / "notes.yaml").write_text("just: notes\n", encoding="utf-8")
-    with pytest.raises(ValueError, match=r"notes\.yaml is not a vcrpy cassette"):
-        load_cassettes(tmp_path)
-
-
-def test_load_cassettes_names_the_malformed_interaction(tmp_path: Path) -> None:
-    """An interaction missing its request names the file and the interaction's index."""
-    good = _exchange("GET", "http://h/", "", "ok")
-    _cassette(tmp_path, "bad.yaml", [good, {"response": good["response"]}])
-    with pytest.raises(ValueError, match=r"bad\.yaml: interaction 1 "):
-        load_cassettes(tmp_path)
-
-
-def test_load_cassettes_rejects_invalid_yaml(tmp_path: Path) -> None:
-    """A file that is not YAML at all raises ValueError naming it."""
-    (tmp_path / "broken.yaml").write_text("interactions: [\n", encoding="utf-8")
-    with pytest.raises(ValueError, match=r"broken\.yaml is not valid YAML"):
-        load_cassettes(tmp_path)
-
-
-# --- matching (no network) -------------------------------------------------------------------
-
-
-def test_replay_book_matches_json_bodies_regardless_of_layout(tmp_path: Path) -> None:
-    """Key order and spacing of a JSON body do not matter, and 1.0 equals 1."""
-    recorded = '{"model": "m", "options": {"temperature": 1.0, "seed": 3}}'
-    book = _book(tmp_path, _exchange("POST", "http://h:1/api/generate", recorded, '{"ok":1}'))
-    sent = b'{"options":{"seed":3,"temperature":1},"model":"m"}'
-    assert book.reply("POST", "/api/generate", sent).body == b'{"ok":1}'
-
-
-def test_replay_book_tells_json_values_apart(tmp_path: Path) -> None:
-    """A body differing in one value does not match, and true is not 1."""
-    book = _book(tmp_path, _exchange("POST", "http://h/api/chat", '{"stream": true}', "{}"))
-    assert book.reply("POST", "/api/chat", b'{"stream": 1}').status == 501
-    assert book.reply("POST", "/api/chat", b'{"stream": false}').status == 501
-
-
-def test_replay_book_falls_back_to_byte_equality(tmp_path: Path) -> None:
-    """Bodies that are not JSON match byte for byte."""
-    book = _book(tmp_path, _exchange("POST", "http://h/api/blobs/sha256:0", "raw bytes", ""))
-    assert book.reply("POST", "/api/blobs/sha256:0", b"raw bytes").status == 200
-    assert book.reply("POST", "/api/blobs/sha256:0", b"raw  bytes").status == 501
-
-
-def test_replay_book_ignores_scheme_host_and_port(tmp_path: Path) -> None:
-    """Recorded at one address, replayed at any: only the path (and query) matter."""
-    book = _book(tmp_path, _exchange("GET", "https://remote.example:8443/api/tags", "", "tags"))
-    assert book.reply("GET", "http://127.0.0.1:5/api/tags", b"").body == b"tags"
-    assert book.reply("GET", "/api/tags", b"").body == b"tags"
-
-
-def test_replay_book_matches_query_in_any_order(tmp_path: Path) -> None:
-    """Query parameters are compared sorted."""
-    book = _book(tmp_path, _exchange("GET", "http://h/api/x?b=2&a=1", "", "x"))
-    assert book.reply("GET", "/api/x?a=1&b=2", b"").body == b"x"
-    assert book.reply("GET", "/api/x", b"").status == 501
-
-
-def test_replay_book_matches_method(tmp_path: Path) -> None:
-    """The same path under another method does not match."""
-    book = _book(tmp_path, _exchange("DELETE", "http://h/api/delete", '{"model":"m"}', ""))
-    assert book.reply("POST", "/api/delete", b'{"model":"m"}').status == 501
-    assert book.reply("delete", "/api/delete", b'{"model":"m"}').status == 200
-
-
-def test_replay_book_serves_repeats_in_order_then_the_last_again(tmp_path: Path) -> None:
-    """Several recordings of one request are served in order, then the last one repeats."""
-    body = '{"model":"m"}'
-    book = _book(
-        tmp_path,
-        _exchange("POST", "http://h/api/show", body, "first", status=503),
-        _exchange("POST", "http://h/api/show", body, "second"),
-    )
-    served = [book.reply("POST", "/api/show", body.encode()) for _ in range(3)]
-    assert [(r.status, r.body) for r in served] == [
-        (503, b"first"),
-        (200, b"second"),
-        (200, b"second"),
-    ]
-
-
-def test_replay_book_rewind_restarts_sequences(tmp_path: Path) -> None:
-    """After rewind() the first recording is served again."""
-    book = _book(
-        tmp_path,
-        _exchange("GET", "http://h/api/ps", "", "one"),
-        _exchange("GET", "http://h/api/ps", "", "two"),
-    )
-    assert book.reply("GET", "/api/ps", b"").body == b"one"
-    book.rewind()
-    assert book.reply("GET", "/api/ps", b"").body == b"one"
-
-
-def test_replay_book_answers_root_and_version_when_not_recorded(tmp_path: Path) -> None:
-    """``GET /`` and ``GET /api/version`` have built-in answers."""
-    book = _book(tmp_path)
-    assert book.reply("GET", "/", b"").body == b"Ollama is running"
-    assert book.reply("HEAD", "/", b"").status == 200
-    version = book.reply("GET", "/api/version", b"")
-    assert json.loads(version.body) == {"version": DEFAULT_REPLAY_VERSION}
-
-
-def test_replay_book_prefers_a_recorded_version(tmp_path: Path) -> None:
-    """A recorded ``/api/version`` wins over the built-in answer."""
-    book = _book(tmp_path, _exchange("GET", "http://h/api/version", None, '{"version":"0.5.4"}'))
-    assert json.loads(book.reply("GET", "/api/version", b"").body) == {"version": "0.5.4"}
-
-
-def test_replay_book_unmatched_is_501_naming_the_request(tmp_path: Path) -> None:
-    """An unmatched request gets 501 with an error naming method, path, body and the fix."""
-    book = _book(tmp_path)
-    reply = book.reply("POST", "/api/chat", b'{"model":"m"}')
-    assert reply.status == 501
-    error = json.loads(reply.body)["error"]
-    assert error == (
-        'replay: no recorded interaction for POST /api/chat with body {"model":"m"}; '
-        "record one with scripts/record_cassettes.py"
-    )
-
-
-def test_replay_book_unmatched_names_the_closest_difference(tmp_path: Path) -> None:
-    """When the path was recorded with other bodies, the error names the differing keys."""
-    recorded = '{"model": "m", "options": {"seed": 1}, "stream": false}'
-    book = _book(tmp_path, _exchange("POST", "http://h/api/chat", recorded, "{}"))
-    reply = book.reply("POST", "/api/chat", b'{"model": "m", "options": {"seed": 2}}')
-    error = json.loads(reply.body)["error"]
-    assert "closest of 1 recorded for POST /api/chat differs in options, stream" in error
-
-
-def test_replay_book_unmatched_shortens_long_bodies(tmp_path: Path) -> None:
-    """A huge unmatched body is cut in the error message."""
-    reply = _book(tmp_path).reply("POST", "/api/embed", b'{"input":"' + b"x" * 5000 + b'"}')
-    error = json.loads(reply.body)["error"]
-    assert len(error) < 500
-    assert "..." in error
-
-
-def test_replay_reply_chunks_splits_ndjson_lines() -> None:
-    """A streamed reply is sent one NDJSON line per chunk, blank lines dropped."""
-    reply = ReplayReply(200, "", (), b'{"a":1}\n\n{"b":2}\n', streamed=True)
-    assert reply.chunks() == [b'{"a":1}\n', b'{"b":2}\n']
-    assert ReplayReply(200, "", (), b"whole\nbody").chunks() == [b"whole\nbody"]
+    client.close()
 
 
 def test_read_chunked_reassembles_a_chunked_request_body() -> None:
@@ -387,7 +131,7 @@ async def test_replay_server_streams_to_official_async_client(replay: ReplayServ
     client = ollama.AsyncClient(host=replay.url)
     stream = await client.chat(model=MODEL, messages=CHAT["messages"], options=OPTIONS, stream=True)
     contents = [part.message.content async for part in stream]
-    await client._client.aclose()
+    await client.close()
     assert contents == ["-", ",", "的", ""]
 
 
@@ -395,10 +139,20 @@ async def test_replay_server_streams_to_official_async_client(replay: ReplayServ
 
 
 def test_replay_server_answers_shared_ollama_client(replay: ReplayServer) -> None:
-    """Our client reads version, tags and show from the replay (bodies without options)."""
+    """Our client replays what the official client recorded (it leaves out ``"tools": []``)."""
+    replay.rewind()
+    messages = CHAT["messages"]
     with SharedOllamaClient(replay.url) as client:
         assert client.version().version == "0.5.4-ipexllm-20250407"
         assert [model.model for model in client.list().models] == [MODEL]
+        assert client.show(MODEL).details.family == "llama"
+        reply = client.chat(model=MODEL, messages=messages, options=OPTIONS)
+        assert reply.message.content == "-,的.--'s,"
+        parts = list(client.chat(model=MODEL, messages=messages, options=OPTIONS, stream=True))
+        assert [part.message.content for part in parts] == ["-", ",", "的", ""]
+        prompt = "Why is the sky blue?"
+        assert client.generate(model=MODEL, prompt=prompt, options=OPTIONS).done
+        assert len(client.embed(model=MODEL, input=["hello", "world"]).embeddings) == 2
 
 
 def test_replay_server_answers_plain_httpx(replay: ReplayServer) -> None:
@@ -660,3 +414,34 @@ def test_run_replay_taken_port_exits_1(capsys: pytest.CaptureFixture[str]) -> No
 def test_is_loopback_table(host: str, loopback: bool) -> None:
     """Only loopback addresses pass without the command's loud warning."""
     assert _is_loopback(host) is loopback
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """``shared_ollama._cli`` with the toolkit's module registered into a copy of its table."""
+    from shared_ollama import _cli
+
+    name = "shared_ollama._cli_toolkit"
+    monkeypatch.setattr(_cli, "COMMAND_MODULES", (*_cli.COMMAND_MODULES, name))
+    monkeypatch.setattr(_cli, "_COMMANDS", dict(_cli._COMMANDS))
+    previous = sys.modules.pop(name, None)  # re-imported so it registers into the copy
+    try:
+        yield _cli
+    finally:
+        sys.modules.pop(name, None)
+        if previous is not None:
+            sys.modules[name] = previous
+
+
+def test_replay_is_a_shared_ollama_command(
+    cli: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``shared-ollama replay`` reaches run_replay through the command table."""
+    assert cli.main(["replay", "--cassettes", str(tmp_path / "none"), "--port", "0"]) == 2
+    assert "No cassettes at" in capsys.readouterr().err
+
+
+def test_plugins_is_a_shared_ollama_command(cli: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    """``shared-ollama --json plugins`` prints the discovery report."""
+    assert cli.main(["--json", "plugins"]) == 0
+    assert json.loads(capsys.readouterr().out)["group"] == "shared_ollama.integrations"
