@@ -7,9 +7,13 @@ A typed, resilient, drop-in replacement for the ``ollama`` client: swap
 
 from shared_ollama._async_client import AsyncSharedOllamaClient
 from shared_ollama._base_client import NOT_GIVEN
+from shared_ollama._binary import OllamaBinaryNotFoundError, find_ollama_binary
 from shared_ollama._breaker import BreakerState
 from shared_ollama._classify import FailureClass, classify
 from shared_ollama._client import SharedOllamaClient
+from shared_ollama._daemon import DaemonInfo, StopResult, start_daemon, stop_daemon
+from shared_ollama._daemon_files import DaemonSettings
+from shared_ollama._daemon_status import DaemonStatus, daemon_status
 from shared_ollama._errors import (
     CapabilityError,
     CircuitOpenError,
@@ -25,6 +29,14 @@ from shared_ollama._errors import (
     StreamInterruptedError,
     TransportError,
 )
+from shared_ollama._health import (
+    ServiceHealth,
+    acheck_service_health,
+    check_service_health,
+    ensure_service_running,
+    wait_until_ready,
+)
+from shared_ollama._health_gate import HealthGate
 from shared_ollama._host import OllamaHost, get_ollama_base_url, parse_host, resolve_base_url
 from shared_ollama._plugins import (
     PluginError,
@@ -40,6 +52,12 @@ from shared_ollama._plugins import (
 from shared_ollama._plugins import create as create_plugin
 from shared_ollama._replay import ReplayServer
 from shared_ollama._resilience_policy import BreakerPolicy, RetryPolicy, is_testing, set_testing
+from shared_ollama._serve_env import (
+    MachineInfo,
+    ServeEnvironment,
+    memory_budget_bytes,
+    serve_environment,
+)
 from shared_ollama._telemetry import (
     CallObservation,
     CaptureMode,
@@ -81,6 +99,7 @@ from shared_ollama._types import (
     VersionResponse,
 )
 from shared_ollama._version import __version__
+from shared_ollama._warm import WarmResult, warm_models
 
 Client = SharedOllamaClient
 """Alias so ``from shared_ollama import Client`` works like ``from ollama import Client``."""
@@ -100,11 +119,15 @@ __all__ = [
     "ChatResponse",
     "CircuitOpenError",
     "Client",
+    "DaemonInfo",
+    "DaemonSettings",
+    "DaemonStatus",
     "EmbedResponse",
     "EmbeddingsResponse",
     "FailureClass",
     "Format",
     "GenerateResponse",
+    "HealthGate",
     "Image",
     "Instrumentation",
     "InvalidRequestError",
@@ -112,9 +135,11 @@ __all__ = [
     "KeepAlive",
     "ListResponse",
     "Logprob",
+    "MachineInfo",
     "Message",
     "ModelDetails",
     "ModelNotFoundError",
+    "OllamaBinaryNotFoundError",
     "OllamaHost",
     "OllamaUnavailableError",
     "Options",
@@ -132,12 +157,15 @@ __all__ = [
     "RequestTimeoutError",
     "ResponseError",
     "RetryPolicy",
+    "ServeEnvironment",
     "ServerBusyError",
     "ServerError",
+    "ServiceHealth",
     "SharedOllamaClient",
     "SharedOllamaError",
     "ShowResponse",
     "StatusResponse",
+    "StopResult",
     "StreamInterruptedError",
     "SubscriptableModel",
     "ThinkLevel",
@@ -148,21 +176,33 @@ __all__ = [
     "TransportError",
     "UsageSummary",
     "VersionResponse",
+    "WarmResult",
     "__version__",
+    "acheck_service_health",
+    "check_service_health",
     "classify",
     "configure_llama_index",
     "create_plugin",
+    "daemon_status",
+    "ensure_service_running",
+    "find_ollama_binary",
     "get_ollama_base_url",
     "init_chat_model",
     "is_testing",
     "list_plugins",
     "load_plugin",
+    "memory_budget_bytes",
     "parse_host",
     "read_records",
     "resolve_base_url",
+    "serve_environment",
     "set_testing",
+    "start_daemon",
+    "stop_daemon",
     "summarize_usage",
     "tool_from_function",
     "usage_to_csv",
     "usage_to_json",
+    "wait_until_ready",
+    "warm_models",
 ]

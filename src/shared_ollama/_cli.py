@@ -4,10 +4,9 @@ Every command takes ``--host`` (the server; default from the environment) and ``
 JSON document on stdout, for scripts). Exit codes: 0 success, 1 failure or server down, 2 usage
 error, 130 interrupted.
 
-Commands live in a table. Built-in ones are registered by the modules in :data:`COMMAND_MODULES`
-(``_cli_daemon``: the daemon; ``_cli_api``: models and one-shot calls), which :func:`main`
-imports; another module adds its commands with :func:`register_command` at import and by being
-listed there (``report``, ``replay``...). ``rich`` draws progress bars when it is installed and
+Commands live in a table, filled by the modules listed in :data:`COMMAND_MODULES` (``_cli_daemon``:
+the daemon; ``_cli_api``: models and one-shot calls; then ``plugins``, ``replay``, ``report``...),
+which :func:`main` imports: each calls :func:`register_command` at import. ``rich`` draws progress bars when it is installed and
 stdout is a terminal; plain text is printed otherwise.
 """
 
@@ -71,7 +70,12 @@ class Command:
 
 
 _COMMANDS: dict[str, Command] = {}
-COMMAND_MODULES: tuple[str, ...] = ("shared_ollama._cli_daemon", "shared_ollama._cli_api")
+COMMAND_MODULES: tuple[str, ...] = (
+    "shared_ollama._cli_daemon",  # status doctor start stop restart service memory-limit
+    "shared_ollama._cli_api",  # models pull warm chat generate
+    "shared_ollama._cli_toolkit",  # plugins replay
+    "shared_ollama._report._register",  # report load-test
+)
 """Modules whose import registers commands, imported by :func:`main` in this order."""
 
 

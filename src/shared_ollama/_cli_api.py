@@ -113,11 +113,13 @@ class _RichProgress:
         self._progress.start()
 
     def update(self, status: str, digest: str | None, total: int | None, done: int | None) -> None:
+        if not total:  # a step without bytes ("pulling manifest", "success"): shown as done
+            self._progress.add_task(status[:40], total=1, completed=1)
+            return
         key = digest or status
         if key not in self._tasks:
-            label = f"{status[:40]}"
-            self._tasks[key] = self._progress.add_task(label, total=total or None)
-        self._progress.update(self._tasks[key], total=total or None, completed=done or 0)
+            self._tasks[key] = self._progress.add_task(status[:40], total=total)
+        self._progress.update(self._tasks[key], total=total, completed=done or 0)
 
     def close(self) -> None:
         """Stop drawing."""
@@ -274,20 +276,3 @@ for _name, _help, _configure, _run in (
     ("generate", "one completion, streamed", _configure_one_shot, _run_generate),
 ):
     register_command(_name, _help, _configure, _run)
-
-
-def _configure_plugins(parser: argparse.ArgumentParser) -> None:
-    from shared_ollama._plugins import configure_plugins_parser  # noqa: PLC0415 (lazy)
-
-    configure_plugins_parser(parser)
-
-
-def _run_plugins(args: argparse.Namespace) -> int:
-    from shared_ollama._plugins import run_plugins  # noqa: PLC0415 (lazy)
-
-    return run_plugins(args)
-
-
-register_command(
-    "plugins", "list the installed shared-ollama integrations", _configure_plugins, _run_plugins
-)

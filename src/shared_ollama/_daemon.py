@@ -15,7 +15,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Literal, Protocol
@@ -34,7 +34,7 @@ from shared_ollama._daemon_files import (
     tail_lines,
     write_record,
 )
-from shared_ollama._errors import OllamaUnavailableError
+from shared_ollama._errors import OllamaUnavailableError, SharedOllamaError
 from shared_ollama._health import ServiceHealth, check_service_health
 from shared_ollama._host import OllamaHost, resolve_host
 from shared_ollama._serve_env import (
@@ -139,10 +139,15 @@ def _create_time(pid: int) -> float | None:
 
 
 def _reap(pid: int) -> None:
-    process = _SPAWNED.pop(pid, None)
-    if process is not None:
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=0)
+    """Collect the exit status of a daemon this process spawned, once it has ended."""
+    process = _SPAWNED.get(pid)
+    if process is None:
+        return
+    try:
+        process.wait(timeout=0)
+    except subprocess.TimeoutExpired:
+        return  # still running: keep the handle so it is reaped later
+    del _SPAWNED[pid]
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,9 +174,24 @@ class DaemonRuntime:
 _DEFAULT_RUNTIME = DaemonRuntime()
 
 
-def _lock(settings: DaemonSettings, port: int, timeout: float) -> filelock.BaseFileLock:
+@contextlib.contextmanager
+def _locked(settings: DaemonSettings, port: int, timeout: float, url: str) -> Iterator[None]:
+    """Hold the daemon's cross-process lock; a wait past ``timeout`` becomes our error."""
     settings.runtime_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return filelock.FileLock(str(settings.lock_path(port)), timeout=timeout)
+    lock = filelock.FileLock(str(settings.lock_path(port)), timeout=timeout)
+    try:
+        lock.acquire()
+    except filelock.Timeout as exc:
+        raise OllamaUnavailableError(
+            f"another process held {settings.lock_path(port)} for over {timeout:g}s while "
+            f"starting or stopping Ollama at {url}; check `shared-ollama status` and the logs in "
+            f"{settings.logs_dir}",
+            host=url,
+        ) from exc
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 # --- start -----------------------------------------------------------------------------------
@@ -243,8 +263,8 @@ def start_daemon(
     Raises:
         ValueError: ``base_url`` is not on this machine.
         OllamaBinaryNotFoundError: No ``ollama`` executable was found.
-        OllamaUnavailableError: The daemon exited or did not answer in time; the message holds
-            the last lines of its error log.
+        OllamaUnavailableError: The daemon exited or did not answer in time (the message holds
+            the last lines of its error log), or another process held the lock too long.
     """
     host = local_target(base_url)
     url, port = host.base_url, host.port
@@ -252,31 +272,24 @@ def start_daemon(
     health = runtime.probe(url)
     if health.up and owned_record(cfg, port, runtime.create_time) is not None:
         return _already_up(cfg, port, health, runtime)  # the common case, without the lock
-    try:  # down, or up without a pid file of ours yet (a start may be finishing): lock, look again
-        with _lock(cfg, port, deadline_s + _LOCK_MARGIN_S):
-            health = runtime.probe(url)
-            if health.up:
-                return _already_up(cfg, port, health, runtime)
-            record = owned_record(cfg, port, runtime.create_time)
-            if record is not None:  # ours, alive, still starting or hung
-                return _await_existing(cfg, record, deadline_s, runtime)
-            return _spawn_and_wait(
-                cfg,
-                host,
-                binary=binary,
-                env_overrides=env_overrides,
-                keep_alive=keep_alive,
-                bind_all=bind_all,
-                deadline_s=deadline_s,
-                runtime=runtime,
-            )
-    except filelock.Timeout as exc:
-        raise OllamaUnavailableError(
-            f"another process held {cfg.lock_path(port)} for over {deadline_s + _LOCK_MARGIN_S:g}s "
-            f"while starting Ollama at {url}; check `shared-ollama status` and its logs in "
-            f"{cfg.logs_dir}",
-            host=url,
-        ) from exc
+    # Down, or up without a pid file of ours yet (a start may be finishing): lock, look again.
+    with _locked(cfg, port, deadline_s + _LOCK_MARGIN_S, url):
+        health = runtime.probe(url)
+        if health.up:
+            return _already_up(cfg, port, health, runtime)
+        record = owned_record(cfg, port, runtime.create_time)
+        if record is not None:  # ours, alive, still starting or hung
+            return _await_existing(cfg, record, deadline_s, runtime)
+        return _spawn_and_wait(
+            cfg,
+            host,
+            binary=binary,
+            env_overrides=env_overrides,
+            keep_alive=keep_alive,
+            bind_all=bind_all,
+            deadline_s=deadline_s,
+            runtime=runtime,
+        )
 
 
 def _already_up(
@@ -432,12 +445,14 @@ def stop_daemon(
 
     Raises:
         ValueError: ``base_url`` is not on this machine.
+        OllamaUnavailableError: Another process held the lock (starting or stopping) too long.
+        SharedOllamaError: The daemon runs as another user and cannot be signalled.
     """
     host = local_target(base_url)
     url, port = host.base_url, host.port
     cfg = settings or DaemonSettings.from_env()
     pid_path = cfg.pid_path(port)
-    with _lock(cfg, port, timeout_s + _LOCK_MARGIN_S + DEFAULT_START_DEADLINE_S):
+    with _locked(cfg, port, timeout_s + _LOCK_MARGIN_S + DEFAULT_START_DEADLINE_S, url):
         record = read_record(pid_path)
         if record is None or not identity_matches(record, runtime.create_time(record.pid)):
             stale = pid_path.exists()
@@ -475,6 +490,11 @@ def _terminate(pid: int, timeout_s: float) -> Literal["stopped", "killed"]:
         pass
     except psutil.NoSuchProcess:
         return "stopped"
+    except psutil.AccessDenied as exc:
+        raise SharedOllamaError(
+            f"not allowed to signal the Ollama daemon (pid {pid}): it runs as another user; "
+            "stop it as that user"
+        ) from exc
     else:
         return "stopped"
     killpg = getattr(os, "killpg", None)

@@ -1,9 +1,10 @@
-"""Is the shared Ollama up? Health probes, waiting for readiness, and a cached per-client gate.
+"""Is the shared Ollama up? Health probes, waiting for readiness, and the service gate.
 
 A probe asks ``/api/version`` (the cheapest route) and then ``/api/ps`` (the loaded models). It
 never raises for a server that is down: it returns a :class:`ServiceHealth` with ``up=False``
-and the reason, which says what to do. The sync and async probes are thin I/O shells over the
-same pure functions (:func:`health_from_answers`, :func:`describe_failure`).
+and the reason, which says what to do. The probe is one sans-I/O exchange
+(:func:`probe_exchange`) that the sync and async functions only drive. The cached per-client gate
+is :class:`shared_ollama._health_gate.HealthGate`.
 
 :func:`ensure_service_running` is the gate callers put in front of their work: it raises
 :class:`~shared_ollama.OllamaUnavailableError` when nothing answers (or starts the daemon when
@@ -13,9 +14,8 @@ model is missing.
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Callable, Generator, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,11 +25,9 @@ from shared_ollama._errors import ModelNotFoundError, OllamaUnavailableError
 from shared_ollama._host import resolve_host
 
 __all__ = [
-    "DEFAULT_GATE_TTL_S",
     "DEFAULT_HEALTH_TIMEOUT_S",
     "DEFAULT_READY_DEADLINE_S",
     "DEFAULT_READY_INTERVAL_S",
-    "HealthGate",
     "ServiceHealth",
     "acheck_service_health",
     "check_service_health",
@@ -39,13 +37,13 @@ __all__ = [
     "list_model_names",
     "model_is_present",
     "parse_model_entries",
+    "probe_exchange",
     "wait_until_ready",
 ]
 
 DEFAULT_HEALTH_TIMEOUT_S = 2.0
 DEFAULT_READY_DEADLINE_S = 30.0
 DEFAULT_READY_INTERVAL_S = 0.2
-DEFAULT_GATE_TTL_S = 5.0
 START_HINT = "start Ollama with `shared-ollama start` (or `ollama serve`)"
 
 
@@ -133,7 +131,7 @@ def health_from_answers(
     base_url: str,
     version: httpx.Response,
     latency_s: float,
-    ps: httpx.Response | Exception | None,
+    ps: httpx.Response | httpx.HTTPError | None,
 ) -> ServiceHealth:
     """Build the status from the answers to ``/api/version`` and ``/api/ps``.
 
@@ -200,6 +198,35 @@ def _target(base_url: str | None) -> tuple[str, str]:
     return host.base_url, host.with_credentials()
 
 
+Answer = httpx.Response | httpx.HTTPError
+"""What a driver sends back into a probe exchange: the response, or the error the GET raised."""
+ProbeExchange = Generator[str, Answer, ServiceHealth]
+
+
+def probe_exchange(
+    base_url: str, *, timeout: float, clock: Callable[[], float] = time.perf_counter
+) -> ProbeExchange:
+    """The health probe as a sans-I/O exchange, driven by the sync and the async probe alike.
+
+    It yields each path to GET (``/api/version``, then ``/api/ps`` if the first answered 200),
+    receives the response or the ``httpx`` error, and returns the :class:`ServiceHealth`.
+
+    Args:
+        base_url: The server probed, as shown in the result.
+        timeout: The per-request timeout, quoted in the error text.
+        clock: Measures the latency of ``/api/version``.
+    """
+    started = clock()
+    version = yield "/api/version"
+    if isinstance(version, httpx.HTTPError):
+        return ServiceHealth(
+            False, base_url, error=describe_failure(base_url, version, timeout=timeout)
+        )
+    latency = clock() - started
+    ps = (yield "/api/ps") if version.status_code == 200 else None
+    return health_from_answers(base_url, version, latency, ps)
+
+
 def check_service_health(
     base_url: str | None = None,
     *,
@@ -217,20 +244,19 @@ def check_service_health(
         The status: ``up``, version, latency, loaded models, or the error text.
     """
     shown, url = _target(base_url)
+    exchange = probe_exchange(shown, timeout=timeout)
     with httpx.Client(base_url=url, timeout=timeout, transport=transport) as client:
-        started = time.perf_counter()
-        try:
-            version = client.get("/api/version")
-        except httpx.HTTPError as exc:
-            return ServiceHealth(False, shown, error=describe_failure(shown, exc, timeout=timeout))
-        latency = time.perf_counter() - started
-        ps: httpx.Response | Exception | None = None
-        if version.status_code == 200:
+        path = next(exchange)
+        while True:
+            answer: Answer
             try:
-                ps = client.get("/api/ps")
+                answer = client.get(path)
             except httpx.HTTPError as exc:
-                ps = exc
-    return health_from_answers(shown, version, latency, ps)
+                answer = exc
+            try:
+                path = exchange.send(answer)
+            except StopIteration as done:
+                return done.value  # type: ignore[no-any-return]
 
 
 async def acheck_service_health(
@@ -250,20 +276,19 @@ async def acheck_service_health(
         The status: ``up``, version, latency, loaded models, or the error text.
     """
     shown, url = _target(base_url)
+    exchange = probe_exchange(shown, timeout=timeout)
     async with httpx.AsyncClient(base_url=url, timeout=timeout, transport=transport) as client:
-        started = time.perf_counter()
-        try:
-            version = await client.get("/api/version")
-        except httpx.HTTPError as exc:
-            return ServiceHealth(False, shown, error=describe_failure(shown, exc, timeout=timeout))
-        latency = time.perf_counter() - started
-        ps: httpx.Response | Exception | None = None
-        if version.status_code == 200:
+        path = next(exchange)
+        while True:
+            answer: Answer
             try:
-                ps = await client.get("/api/ps")
+                answer = await client.get(path)
             except httpx.HTTPError as exc:
-                ps = exc
-    return health_from_answers(shown, version, latency, ps)
+                answer = exc
+            try:
+                path = exchange.send(answer)
+            except StopIteration as done:
+                return done.value  # type: ignore[no-any-return]
 
 
 def list_model_names(
@@ -399,101 +424,4 @@ def ensure_service_running(
                 model=model,
                 host=health.base_url,
             )
-    return health
-
-
-class HealthGate:
-    """A per-client health check that asks once and trusts the answer for ``ttl_s`` seconds.
-
-    The cache is pure state guarded by a lock that is never held during a probe; the probes are
-    injected (``check_service_health`` / ``acheck_service_health`` for ``base_url`` by default).
-
-    Example:
-        >>> gate = HealthGate("http://127.0.0.1:11434", ttl_s=5)
-        >>> gate.require()  # doctest: +SKIP
-    """
-
-    __slots__ = (
-        "_aprobe",
-        "_base_url",
-        "_checked_at",
-        "_clock",
-        "_last",
-        "_lock",
-        "_probe",
-        "ttl_s",
-    )
-
-    def __init__(
-        self,
-        base_url: str | None = None,
-        *,
-        ttl_s: float = DEFAULT_GATE_TTL_S,
-        probe: Callable[[], ServiceHealth] | None = None,
-        aprobe: Callable[[], Awaitable[ServiceHealth]] | None = None,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        if ttl_s < 0:
-            raise ValueError(f"ttl_s must be >= 0, got {ttl_s}")
-        self._base_url = base_url
-        self.ttl_s = ttl_s
-        self._probe = probe or (lambda: check_service_health(base_url))
-        self._aprobe = aprobe or (lambda: acheck_service_health(base_url))
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._last: ServiceHealth | None = None
-        self._checked_at = 0.0
-
-    def cached(self) -> ServiceHealth | None:
-        """The last answer if it is younger than ``ttl_s``, else ``None``."""
-        with self._lock:
-            if self._last is not None and self._clock() - self._checked_at < self.ttl_s:
-                return self._last
-            return None
-
-    def record(self, health: ServiceHealth) -> ServiceHealth:
-        """Remember ``health`` as the answer of now; returns it."""
-        with self._lock:
-            self._last, self._checked_at = health, self._clock()
-        return health
-
-    def invalidate(self) -> None:
-        """Forget the cached answer, so the next check probes (e.g. after a connection error)."""
-        with self._lock:
-            self._last = None
-
-    def check(self) -> ServiceHealth:
-        """The cached answer, or a fresh probe's."""
-        return self.cached() or self.record(self._probe())
-
-    async def acheck(self) -> ServiceHealth:
-        """The cached answer, or a fresh async probe's."""
-        return self.cached() or self.record(await self._aprobe())
-
-    def require(self) -> ServiceHealth:
-        """Like :meth:`check`, but raise when the server is down.
-
-        Raises:
-            OllamaUnavailableError: The (possibly cached) answer says the server is down.
-        """
-        return _required(self.check())
-
-    async def arequire(self) -> ServiceHealth:
-        """Like :meth:`acheck`, but raise when the server is down.
-
-        Raises:
-            OllamaUnavailableError: The (possibly cached) answer says the server is down.
-        """
-        return _required(await self.acheck())
-
-    def __repr__(self) -> str:
-        state = "unchecked" if self._last is None else ("up" if self._last.up else "down")
-        return f"HealthGate({self._base_url!r}, ttl_s={self.ttl_s}, last={state})"
-
-
-def _required(health: ServiceHealth) -> ServiceHealth:
-    if not health.up:
-        raise OllamaUnavailableError(
-            f"Ollama is not running at {health.base_url}: {health.error}", host=health.base_url
-        )
     return health

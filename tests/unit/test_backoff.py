@@ -51,7 +51,9 @@ def test_full_jitter_delay_stays_within_its_formula(
 
 
 @pytest.mark.parametrize(("draw", "expected"), [(0.0, 1.0), (0.5, 1.5), (0.75, 1.75)])
-def test_overload_delay_is_uniform_between_one_and_two_seconds(draw: float, expected: float) -> None:
+def test_overload_delay_is_uniform_between_one_and_two_seconds(
+    draw: float, expected: float
+) -> None:
     """After a busy server the wait is 1 s plus up to 1 s of jitter."""
     assert overload_delay(lambda: draw) == expected
 

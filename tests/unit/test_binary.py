@@ -32,7 +32,7 @@ def test_find_ollama_binary_rejects_a_non_executable_ollama_bin(tmp_path: Path) 
     plain.write_text("not a program")
     _executable(tmp_path / "onpath" / "ollama")
     env = {"OLLAMA_BIN": str(plain), "PATH": str(tmp_path / "onpath"), "HOME": str(tmp_path)}
-    with pytest.raises(OllamaBinaryNotFoundError, match="OLLAMA_BIN=.* is not an executable"):
+    with pytest.raises(OllamaBinaryNotFoundError, match=r"OLLAMA_BIN=.* is not an executable"):
         find_ollama_binary(env, extra_paths=())
 
 
@@ -63,7 +63,12 @@ def test_find_ollama_binary_not_found_says_how_to_install(tmp_path: Path) -> Non
     assert isinstance(error, FileNotFoundError)
     assert isinstance(error, SharedOllamaError)
     message = str(error)
-    for hint in ("https://ollama.com/download", "brew install ollama", "install.sh | sh", "OLLAMA_BIN"):
+    for hint in (
+        "https://ollama.com/download",
+        "brew install ollama",
+        "install.sh | sh",
+        "OLLAMA_BIN",
+    ):
         assert hint in message
     assert error.searched == (str(tmp_path / "ollama"), "/nonexistent/ollama")
 

@@ -240,9 +240,7 @@ def test_permit_record_classifies_the_outcome(
 @pytest.mark.parametrize(
     "cancellation", [asyncio.CancelledError(), GeneratorExit(), KeyboardInterrupt()]
 )
-def test_permit_record_hands_back_a_cancelled_probe(
-    rig: Rig, cancellation: BaseException
-) -> None:
+def test_permit_record_hands_back_a_cancelled_probe(rig: Rig, cancellation: BaseException) -> None:
     """A cancelled probe frees the slot at once without counting as a success."""
     rig.run("f f f f f +5")
     rig.breaker.acquire().record(cancellation)
@@ -347,12 +345,21 @@ def test_breaker_registry_fans_state_changes_out_to_listeners() -> None:
     """Listeners hear every breaker of the registry until removed."""
     registry = BreakerRegistry()
     heard: list[tuple[BreakerState, BreakerState, str]] = []
-    registry.add_listener(lambda old, new, host: heard.append((old, new, host)))
-    breaker = registry.get("http://a:11434")
+
+    def listen(old: BreakerState, new: BreakerState, host: str) -> None:
+        heard.append((old, new, host))
+
+    registry.add_listener(listen)
+    for host in ("http://a:11434", "http://b:11434"):
+        for _ in range(5):
+            registry.get(host).acquire().failure(FailureClass.NOT_SENT)
+    assert heard == [(CLOSED, OPEN, "http://a:11434"), (CLOSED, OPEN, "http://b:11434")]
+    registry.remove_listener(listen)
+    registry.remove_listener(listen)  # already gone: no error
     for _ in range(5):
-        breaker.acquire().failure(FailureClass.NOT_SENT)
-    assert heard == [(CLOSED, OPEN, "http://a:11434")]
-    registry.remove_listener(heard.append)  # absent: no error
+        registry.get("http://c:11434").acquire().failure(FailureClass.NOT_SENT)
+    assert len(heard) == 2
+    breaker = registry.get("http://a:11434")
     registry.clear()
     assert registry.get("http://a:11434") is not breaker
 

@@ -40,12 +40,20 @@ def _response(kind: type[ResponseError], status: int) -> ResponseError:
 
 CASES: list[tuple[str, BaseException, FailureClass | None]] = [
     ("refused", OllamaUnavailableError("refused", request_sent=False), FailureClass.NOT_SENT),
-    ("reset after send", OllamaUnavailableError("reset", request_sent=True), FailureClass.SERVER_FAULT),
+    (
+        "reset after send",
+        OllamaUnavailableError("reset", request_sent=True),
+        FailureClass.SERVER_FAULT,
+    ),
     ("connect timeout", RequestTimeoutError("t", phase="connect"), FailureClass.NOT_SENT),
     ("pool timeout", RequestTimeoutError("t", phase="pool"), FailureClass.NOT_SENT),
     ("write timeout", RequestTimeoutError("t", phase="write"), FailureClass.SERVER_FAULT),
     ("first byte timeout", RequestTimeoutError("t", phase="first_byte"), FailureClass.SERVER_FAULT),
-    ("stalled stream", RequestTimeoutError("t", phase="between_chunks"), FailureClass.BROKEN_STREAM),
+    (
+        "stalled stream",
+        RequestTimeoutError("t", phase="between_chunks"),
+        FailureClass.BROKEN_STREAM,
+    ),
     ("total timeout", RequestTimeoutError("t", phase="total"), FailureClass.SERVER_FAULT),
     ("protocol error", TransportError("bad framing"), FailureClass.SERVER_FAULT),
     ("queue full", _response(ServerBusyError, 503), FailureClass.OVERLOAD),

@@ -10,11 +10,18 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
+import filelock
 import httpx
 import psutil
 import pytest
 
-from shared_ollama._daemon import DaemonRuntime, local_target, start_daemon, stop_daemon
+from shared_ollama._daemon import (
+    DaemonRuntime,
+    _locked,
+    local_target,
+    start_daemon,
+    stop_daemon,
+)
 from shared_ollama._daemon_files import (
     DaemonSettings,
     PidRecord,
@@ -42,14 +49,32 @@ MACHINE = MachineInfo("Linux", "x86_64", 16 * GIB, 4)
 @pytest.mark.parametrize(
     ("environ", "runtime", "logs", "models"),
     [
-        ({"HOME": "/h"}, "/h/.cache/shared-ollama/run", "/h/.cache/shared-ollama/logs",
-         "/h/.ollama/models"),
-        ({"HOME": "/h", "XDG_RUNTIME_DIR": "/run/user/1"}, "/run/user/1/shared-ollama",
-         "/h/.cache/shared-ollama/logs", "/h/.ollama/models"),
-        ({"HOME": "/h", "XDG_RUNTIME_DIR": "/run/user/1", "SHARED_OLLAMA_RUNTIME_DIR": "/r",
-          "SHARED_OLLAMA_LOGS_DIR": "/l", "OLLAMA_MODELS": "/m"}, "/r", "/l", "/m"),
+        (
+            {"HOME": "/h"},
+            "/h/.cache/shared-ollama/run",
+            "/h/.cache/shared-ollama/logs",
+            "/h/.ollama/models",
+        ),
+        (
+            {"HOME": "/h", "XDG_RUNTIME_DIR": "/run/user/1"},
+            "/run/user/1/shared-ollama",
+            "/h/.cache/shared-ollama/logs",
+            "/h/.ollama/models",
+        ),
+        (
+            {
+                "HOME": "/h",
+                "XDG_RUNTIME_DIR": "/run/user/1",
+                "SHARED_OLLAMA_RUNTIME_DIR": "/r",
+                "SHARED_OLLAMA_LOGS_DIR": "/l",
+                "OLLAMA_MODELS": "/m",
+            },
+            "/r",
+            "/l",
+            "/m",
+        ),
     ],
-)  # fmt: skip
+)
 def test_daemon_settings_from_env_reads_each_variable(
     environ: dict[str, str], runtime: str, logs: str, models: str
 ) -> None:
@@ -69,8 +94,16 @@ def test_pid_record_round_trips_through_json() -> None:
     assert PidRecord.from_json(record.to_json()) == record
 
 
-@pytest.mark.parametrize("text", ["", "not json", "[]", '{"pid": 1}', '{"pid": "x", "create_time": 1, '
-                                  '"port": 1, "binary": "b", "base_url": "u"}'])  # fmt: skip
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "not json",
+        "[]",
+        '{"pid": 1}',
+        '{"pid": "x", "create_time": 1, "port": 1, "binary": "b", "base_url": "u"}',
+    ],
+)
 def test_pid_record_from_json_rejects_corrupt_files(text: str) -> None:
     """A corrupt pid file reads as no record."""
     assert PidRecord.from_json(text) is None
@@ -180,8 +213,14 @@ class FakeProcess:
 class FakeSpawn:
     """Records each spawn; optionally marks the server up or writes to the error log."""
 
-    def __init__(self, server: FakeServer, *, comes_up: bool = True, stderr_text: str = "",
-                 exit_code: int | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        server: FakeServer,
+        *,
+        comes_up: bool = True,
+        stderr_text: str = "",
+        exit_code: int | None = None,
+    ) -> None:
         self.server = server
         self.comes_up = comes_up
         self.stderr_text = stderr_text
@@ -216,8 +255,12 @@ class Clock:
         self.now += seconds
 
 
-def runtime_for(server: FakeServer, spawn: FakeSpawn, clock: Clock | None = None,
-                alive: dict[int, float] | None = None) -> DaemonRuntime:  # fmt: skip
+def runtime_for(
+    server: FakeServer,
+    spawn: FakeSpawn,
+    clock: Clock | None = None,
+    alive: dict[int, float] | None = None,
+) -> DaemonRuntime:
     """A runtime where every process spawned by ``spawn`` is alive with create time 1000+pid."""
     clock = clock or Clock()
 
@@ -255,8 +298,9 @@ def test_start_daemon_spawns_serve_and_writes_the_pid_file(settings: DaemonSetti
     """Nothing answers: ``binary serve`` starts with the computed env, and a pid file is written."""
     server = FakeServer()
     spawn = FakeSpawn(server)
-    info = start_daemon(base_url=URL, settings=settings, binary="/opt/ollama",
-                        runtime=runtime_for(server, spawn))  # fmt: skip
+    info = start_daemon(
+        base_url=URL, settings=settings, binary="/opt/ollama", runtime=runtime_for(server, spawn)
+    )
     assert info.started is True
     assert info.pid == 40001
     assert info.version == "0.5.4"
@@ -269,8 +313,13 @@ def test_start_daemon_spawns_serve_and_writes_the_pid_file(settings: DaemonSetti
     assert info.environment is not None
     assert info.environment.sources["OLLAMA_NUM_THREAD"] == "user"
     pid_file = json.loads(settings.pid_path(PORT).read_text())
-    assert pid_file == {"pid": 40001, "create_time": 41001.0, "port": PORT,
-                        "binary": "/opt/ollama", "base_url": URL}  # fmt: skip
+    assert pid_file == {
+        "pid": 40001,
+        "create_time": 41001.0,
+        "port": PORT,
+        "binary": "/opt/ollama",
+        "base_url": URL,
+    }
     assert settings.log_path.exists()
     assert settings.error_log_path.exists()
 
@@ -279,8 +328,9 @@ def test_start_daemon_does_nothing_when_ollama_already_answers(settings: DaemonS
     """An answering server (ours or not) is left as it is."""
     server = FakeServer(up=True)
     spawn = FakeSpawn(server)
-    info = start_daemon(base_url=URL, settings=settings, binary="/opt/ollama",
-                        runtime=runtime_for(server, spawn))  # fmt: skip
+    info = start_daemon(
+        base_url=URL, settings=settings, binary="/opt/ollama", runtime=runtime_for(server, spawn)
+    )
     assert info.started is False
     assert info.pid is None
     assert spawn.calls == []
@@ -290,8 +340,9 @@ def test_start_daemon_rechecks_health_after_taking_the_lock(settings: DaemonSett
     """Down before the lock, up once it is held (someone else started it): no second spawn."""
     server = FakeServer(up_after_probes=1)
     spawn = FakeSpawn(server)
-    info = start_daemon(base_url=URL, settings=settings, binary="/opt/ollama",
-                        runtime=runtime_for(server, spawn))  # fmt: skip
+    info = start_daemon(
+        base_url=URL, settings=settings, binary="/opt/ollama", runtime=runtime_for(server, spawn)
+    )
     assert info.started is False
     assert server.probes == 2
     assert spawn.calls == []
@@ -307,8 +358,9 @@ def test_start_daemon_from_eight_threads_spawns_once(settings: DaemonSettings) -
 
     def start() -> None:
         barrier.wait()
-        results.append(start_daemon(base_url=URL, settings=settings, binary="/opt/ollama",
-                                    runtime=runtime))  # fmt: skip
+        results.append(
+            start_daemon(base_url=URL, settings=settings, binary="/opt/ollama", runtime=runtime)
+        )
 
     threads = [threading.Thread(target=start) for _ in range(8)]
     for thread in threads:
@@ -326,8 +378,12 @@ def test_start_daemon_rotates_an_oversized_log(settings: DaemonSettings) -> None
     settings.logs_dir.mkdir(parents=True)
     settings.error_log_path.write_text("e" * 500)
     server = FakeServer()
-    start_daemon(base_url=URL, settings=settings, binary="/opt/ollama",
-                 runtime=runtime_for(server, FakeSpawn(server)))  # fmt: skip
+    start_daemon(
+        base_url=URL,
+        settings=settings,
+        binary="/opt/ollama",
+        runtime=runtime_for(server, FakeSpawn(server)),
+    )
     assert (settings.logs_dir / "ollama.error.log.1").read_text() == "e" * 500
     assert settings.error_log_path.read_text() == ""
 
@@ -337,11 +393,19 @@ def test_start_daemon_reports_an_early_exit_with_the_error_log_tail(
 ) -> None:
     """A daemon that exits before answering fails the start; the message has its stderr."""
     server = FakeServer()
-    spawn = FakeSpawn(server, comes_up=False, exit_code=1,
-                      stderr_text="Error: listen tcp 127.0.0.1:12150: bind: address already in use\n")  # fmt: skip
+    spawn = FakeSpawn(
+        server,
+        comes_up=False,
+        exit_code=1,
+        stderr_text="Error: listen tcp 127.0.0.1:12150: bind: address already in use\n",
+    )
     with pytest.raises(OllamaUnavailableError) as caught:
-        start_daemon(base_url=URL, settings=settings, binary="/opt/ollama",
-                     runtime=runtime_for(server, spawn))  # fmt: skip
+        start_daemon(
+            base_url=URL,
+            settings=settings,
+            binary="/opt/ollama",
+            runtime=runtime_for(server, spawn),
+        )
     message = str(caught.value)
     assert "exited with code 1" in message
     assert "bind: address already in use" in message
@@ -354,9 +418,14 @@ def test_start_daemon_stops_a_daemon_that_never_answers(settings: DaemonSettings
     server = FakeServer()
     spawn = FakeSpawn(server, comes_up=False)
     clock = Clock()
-    with pytest.raises(OllamaUnavailableError, match="did not answer .* within 2s") as caught:
-        start_daemon(base_url=URL, settings=settings, binary="/opt/ollama", deadline_s=2,
-                     runtime=runtime_for(server, spawn, clock))  # fmt: skip
+    with pytest.raises(OllamaUnavailableError, match=r"did not answer .* within 2s") as caught:
+        start_daemon(
+            base_url=URL,
+            settings=settings,
+            binary="/opt/ollama",
+            deadline_s=2,
+            runtime=runtime_for(server, spawn, clock),
+        )
     assert spawn.processes[0].terminated is True
     assert not settings.pid_path(PORT).exists()
     assert "is empty" in str(caught.value)
@@ -371,8 +440,12 @@ def test_start_daemon_waits_for_our_daemon_that_is_still_starting(
     write_record(settings.pid_path(PORT), PidRecord(777, 55.0, PORT, "/opt/ollama", URL))
     server = FakeServer(up_after_probes=4)
     spawn = FakeSpawn(server)
-    info = start_daemon(base_url=URL, settings=settings, binary="/opt/ollama",
-                        runtime=runtime_for(server, spawn, alive={777: 55.0}))  # fmt: skip
+    info = start_daemon(
+        base_url=URL,
+        settings=settings,
+        binary="/opt/ollama",
+        runtime=runtime_for(server, spawn, alive={777: 55.0}),
+    )
     assert spawn.calls == []
     assert info.started is False
     assert info.pid == 777
@@ -384,12 +457,24 @@ def test_start_daemon_replaces_a_stale_pid_file(settings: DaemonSettings) -> Non
     write_record(settings.pid_path(PORT), PidRecord(778, 55.0, PORT, "/opt/ollama", URL))
     server = FakeServer()
     spawn = FakeSpawn(server)
-    info = start_daemon(base_url=URL, settings=settings, binary="/opt/ollama",
-                        runtime=runtime_for(server, spawn))  # fmt: skip
+    info = start_daemon(
+        base_url=URL, settings=settings, binary="/opt/ollama", runtime=runtime_for(server, spawn)
+    )
     assert info.started is True
     assert read_record(settings.pid_path(PORT)) == PidRecord(
         40001, 41001.0, PORT, "/opt/ollama", URL
     )
+
+
+def test_daemon_lock_wait_past_its_timeout_is_our_error(settings: DaemonSettings) -> None:
+    """A lock held elsewhere for too long raises OllamaUnavailableError naming the lock file."""
+    settings.runtime_dir.mkdir(parents=True)
+    expected = r"another process held .*ollama-12150\.lock"
+    with (
+        filelock.FileLock(str(settings.lock_path(PORT))),
+        pytest.raises(OllamaUnavailableError, match=expected),
+    ):
+        _locked(settings, PORT, 0.05, URL).__enter__()
 
 
 # --- stop with real, harmless processes ------------------------------------------------------
@@ -479,8 +564,7 @@ def test_stop_daemon_never_signals_a_process_with_another_create_time(
 def test_stop_daemon_leaves_a_daemon_it_did_not_start(settings: DaemonSettings) -> None:
     """An answering Ollama without our pid file is someone else's: reported, not stopped."""
     server = FakeServer(up=True)
-    result = stop_daemon(base_url=URL, settings=settings,
-                         runtime=DaemonRuntime(probe=server.probe))  # fmt: skip
+    result = stop_daemon(base_url=URL, settings=settings, runtime=DaemonRuntime(probe=server.probe))
     assert result.outcome == "not_ours"
     assert result.ok is False
     assert "left alone" in result.message
@@ -513,10 +597,20 @@ def fake_ollama(request: httpx.Request) -> httpx.Response:
     if request.url.path == "/api/generate":
         body = json.loads(request.content)
         if body["model"] == "missing":
-            return httpx.Response(404, json={"error": 'model "missing" not found, try pulling it first'})
+            return httpx.Response(
+                404, json={"error": 'model "missing" not found, try pulling it first'}
+            )
         assert body == {"model": body["model"], "prompt": "", "keep_alive": "30m", "stream": False}
-        return httpx.Response(200, json={"model": body["model"], "response": "", "done": True,
-                                         "done_reason": "load", "load_duration": 1_500_000_000})  # fmt: skip
+        return httpx.Response(
+            200,
+            json={
+                "model": body["model"],
+                "response": "",
+                "done": True,
+                "done_reason": "load",
+                "load_duration": 1_500_000_000,
+            },
+        )
     return httpx.Response(404)
 
 
@@ -536,8 +630,9 @@ def test_daemon_status_reports_models_store_and_budget_warning(
     settings.models_dir.mkdir(parents=True)
     (settings.models_dir / "blob").write_bytes(b"x" * 1000)
     runtime = DaemonRuntime(machine=lambda: MACHINE)  # budget 8 GiB < 9 GiB loaded
-    status = daemon_status(base_url=URL, settings=settings, runtime=runtime,
-                           transport=httpx.MockTransport(fake_ollama))  # fmt: skip
+    status = daemon_status(
+        base_url=URL, settings=settings, runtime=runtime, transport=httpx.MockTransport(fake_ollama)
+    )
     assert status.up is True
     assert status.version == "0.5.4"
     assert status.managed is False
@@ -556,8 +651,12 @@ def test_folder_size_of_a_missing_folder_is_zero(tmp_path: Path) -> None:
 
 def test_warm_models_loads_each_model_with_keep_alive() -> None:
     """Each model gets an empty generate with keep_alive; a missing one says how to pull it."""
-    results = warm_models(["a:1b", "missing"], keep_alive="30m", base_url=URL,
-                          transport=httpx.MockTransport(fake_ollama))  # fmt: skip
+    results = warm_models(
+        ["a:1b", "missing"],
+        keep_alive="30m",
+        base_url=URL,
+        transport=httpx.MockTransport(fake_ollama),
+    )
     assert results[0].ok is True
     assert results[0].load_duration_s == 1.5
     assert results[1].ok is False

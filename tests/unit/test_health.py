@@ -10,7 +10,6 @@ import pytest
 
 from shared_ollama._errors import ModelNotFoundError, OllamaUnavailableError
 from shared_ollama._health import (
-    HealthGate,
     ServiceHealth,
     acheck_service_health,
     check_service_health,
@@ -18,8 +17,10 @@ from shared_ollama._health import (
     ensure_service_running,
     list_model_names,
     model_is_present,
+    probe_exchange,
     wait_until_ready,
 )
+from shared_ollama._health_gate import HealthGate
 
 URL = "http://127.0.0.1:11434"
 PS = {"models": [{"name": "smollm2:135m", "model": "smollm2:135m", "size": 150_000_000}]}
@@ -131,6 +132,32 @@ async def test_check_service_health_sends_url_credentials_but_never_shows_them(k
     assert health.base_url == "http://127.0.0.1:9999"
     assert seen[0].headers["authorization"].startswith("Basic ")
     assert "s3cret" not in repr(health)
+
+
+def test_probe_exchange_asks_version_then_ps_without_io() -> None:
+    """The sans-I/O probe yields the paths in order and builds the status from the answers."""
+    ticks = iter([10.0, 10.25])
+    exchange = probe_exchange(URL, timeout=2.0, clock=lambda: next(ticks))
+    assert next(exchange) == "/api/version"
+    request = httpx.Request("GET", f"{URL}/api/version")
+    version = httpx.Response(200, json={"version": "0.9.0"}, request=request)
+    assert exchange.send(version) == "/api/ps"
+    with pytest.raises(StopIteration) as done:
+        exchange.send(httpx.ReadError("reset", request=request))
+    health = done.value.value
+    assert health.up is True
+    assert health.version == "0.9.0"
+    assert health.latency_s == 0.25
+    assert "/api/ps failed (ReadError)" in health.error
+
+
+def test_probe_exchange_stops_after_a_failed_version() -> None:
+    """No /api/ps is asked when /api/version failed."""
+    exchange = probe_exchange(URL, timeout=2.0)
+    next(exchange)
+    with pytest.raises(StopIteration) as done:
+        exchange.send(httpx.ConnectError("refused"))
+    assert done.value.value.up is False
 
 
 def test_check_service_health_resolves_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -22,7 +22,12 @@ PUBLIC = {
     "PerformanceRecord", "PerformanceRecorder", "UsageSummary", "read_records", "summarize_usage",
     "usage_to_csv", "usage_to_json", "PluginError", "PluginInfo", "PluginLoadError",
     "PluginNotFoundError", "PluginWarning", "ReplayServer", "configure_llama_index",
-    "create_plugin", "init_chat_model", "list_plugins", "load_plugin",
+    "create_plugin", "init_chat_model", "list_plugins", "load_plugin", "DaemonInfo",
+    "DaemonSettings", "DaemonStatus", "HealthGate", "MachineInfo", "OllamaBinaryNotFoundError",
+    "ServeEnvironment", "ServiceHealth", "StopResult", "WarmResult", "acheck_service_health",
+    "check_service_health", "daemon_status", "ensure_service_running", "find_ollama_binary",
+    "memory_budget_bytes", "serve_environment", "start_daemon", "stop_daemon",
+    "wait_until_ready", "warm_models",
 }  # fmt: skip
 
 

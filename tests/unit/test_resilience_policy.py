@@ -20,7 +20,7 @@ from shared_ollama._resilience_policy import (
 
 def test_retry_policy_defaults_match_the_issue() -> None:
     """Three attempts, 0.5 s base, 8 s cap, 1-2 s after overload, a 10-token budget."""
-    assert DEFAULT_RETRY_POLICY == RetryPolicy(
+    expected = RetryPolicy(
         attempts=3,
         backoff_base=0.5,
         backoff_cap=8.0,
@@ -30,6 +30,7 @@ def test_retry_policy_defaults_match_the_issue() -> None:
         budget_success_refund=0.1,
         budget_min_fraction=0.5,
     )
+    assert expected == DEFAULT_RETRY_POLICY
 
 
 def test_breaker_policy_defaults_match_the_issue() -> None:
@@ -72,7 +73,9 @@ def test_policies_are_frozen_and_show_their_fields() -> None:
         ({"budget_min_fraction": 1.0}, "budget_min_fraction"),
     ],
 )
-def test_retry_policy_rejects_bad_values_naming_the_field(kwargs: dict[str, Any], field: str) -> None:
+def test_retry_policy_rejects_bad_values_naming_the_field(
+    kwargs: dict[str, Any], field: str
+) -> None:
     """Each invalid value raises ValueError that names the field and the rule."""
     with pytest.raises(ValueError, match=f"RetryPolicy.{field} must"):
         RetryPolicy(**kwargs)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
-from shared_ollama import _retrying
 from shared_ollama._errors import (
     CircuitOpenError,
     InvalidRequestError,
@@ -146,16 +146,18 @@ def test_controller_stops_when_the_budget_is_spent() -> None:
 def test_controller_never_sleeps_past_the_deadline() -> None:
     """A wait that would reach the deadline means giving up instead."""
     clock = FakeClock()
-    assert _controller(clock, deadline=clock.now + 0.3).next_delay(
-        REFUSED, first_byte_received=False
-    ) == 0.25
+    assert (
+        _controller(clock, deadline=clock.now + 0.3).next_delay(REFUSED, first_byte_received=False)
+        == 0.25
+    )
     assert (
         _controller(clock, deadline=clock.now + 0.25).next_delay(REFUSED, first_byte_received=False)
         is None
     )
-    assert _controller(clock, deadline=clock.now + 1.0).next_delay(
-        BUSY, first_byte_received=False
-    ) is None
+    assert (
+        _controller(clock, deadline=clock.now + 1.0).next_delay(BUSY, first_byte_received=False)
+        is None
+    )
 
 
 def test_controller_waits_zero_in_testing_mode() -> None:
@@ -203,26 +205,32 @@ class Script:
 
 
 def _run(mode: str, controller: RetryController, op: Script, clock: FakeClock) -> str:
-    """Drive ``op`` through the sync or async tenacity loop, in ``for`` or call form."""
+    """Drive ``op`` through the sync or async tenacity loop, in each form callers use."""
     if mode == "sync-call":
         return sync_retrying(controller, sleep=clock.sleep)(op)
     if mode == "sync-loop":
         for attempt in sync_retrying(controller, sleep=clock.sleep):
             with attempt:
-                result = op()
-                controller.record_success()
-                return result
+                return op()
         raise AssertionError("unreachable")
+    if mode == "sync-fallthrough":
+        result = ""
+        for attempt in sync_retrying(controller, sleep=clock.sleep):
+            with attempt:
+                result = op()
+        return result
 
     async def call() -> str:
         return op()
 
     async def loop() -> str:
         async for attempt in async_retrying(controller, sleep=clock.async_sleep):
-            with attempt:
-                result = op()
-                controller.record_success()
-                return result
+            if mode == "async-loop":
+                async with attempt:
+                    return op()
+            else:
+                with attempt:
+                    return op()
         raise AssertionError("unreachable")
 
     if mode == "async-call":
@@ -230,13 +238,13 @@ def _run(mode: str, controller: RetryController, op: Script, clock: FakeClock) -
     return asyncio.run(loop())
 
 
-MODES = ["sync-call", "sync-loop", "async-call", "async-loop"]
+MODES = ["sync-call", "sync-loop", "sync-fallthrough", "async-call", "async-loop", "async-with"]
 
 
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.usefixtures("real_waits")
 def test_retrying_recovers_from_refused_connections(mode: str) -> None:
-    """Two refusals then success returns the result after sleeping the controller's delays."""
+    """Two refusals then success: the result, the controller's delays, one refund (in all forms)."""
     clock, op = FakeClock(), Script([REFUSED, REFUSED])
     controller = _controller(clock)
     assert _run(mode, controller, op, clock) == "ok"
@@ -332,14 +340,14 @@ def test_tenacity_kwargs_has_everything_tenacity_needs() -> None:
 def test_default_sleeps_do_nothing_in_testing_mode(monkeypatch: pytest.MonkeyPatch) -> None:
     """In testing mode the blocking sleep never sleeps and the async one only yields."""
     slept: list[float] = []
-    monkeypatch.setattr(_retrying.time, "sleep", slept.append)
+    monkeypatch.setattr(time, "sleep", slept.append)
     blocking_sleep(3.0)
     assert slept == []
 
     async def fake_asyncio_sleep(seconds: float) -> None:
         slept.append(seconds)
 
-    monkeypatch.setattr(_retrying.asyncio, "sleep", fake_asyncio_sleep)
+    monkeypatch.setattr(asyncio, "sleep", fake_asyncio_sleep)
     asyncio.run(async_sleep(3.0))
     assert slept == [0]
 
@@ -348,13 +356,13 @@ def test_default_sleeps_do_nothing_in_testing_mode(monkeypatch: pytest.MonkeyPat
 def test_default_sleeps_wait_outside_testing_mode(monkeypatch: pytest.MonkeyPatch) -> None:
     """Outside testing mode the default sleeps pass the delay on."""
     slept: list[float] = []
-    monkeypatch.setattr(_retrying.time, "sleep", slept.append)
+    monkeypatch.setattr(time, "sleep", slept.append)
     blocking_sleep(3.0)
     blocking_sleep(0.0)
 
     async def fake_asyncio_sleep(seconds: float) -> None:
         slept.append(seconds)
 
-    monkeypatch.setattr(_retrying.asyncio, "sleep", fake_asyncio_sleep)
+    monkeypatch.setattr(asyncio, "sleep", fake_asyncio_sleep)
     asyncio.run(async_sleep(2.0))
     assert slept == [3.0, 2.0]

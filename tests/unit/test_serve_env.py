@@ -148,10 +148,16 @@ def test_serve_environment_merged_keeps_the_base_environment() -> None:
 
 @pytest.mark.parametrize(
     ("machine", "apple"),
-    [(APPLE_16, True), (MachineInfo("Darwin", "aarch64", GIB, 1), True), (INTEL_MAC, False),
-     (MachineInfo("Linux", "arm64", GIB, 1), False)],
-)  # fmt: skip
-def test_machine_info_is_apple_silicon_needs_darwin_and_arm(machine: MachineInfo, apple: bool) -> None:
+    [
+        (APPLE_16, True),
+        (MachineInfo("Darwin", "aarch64", GIB, 1), True),
+        (INTEL_MAC, False),
+        (MachineInfo("Linux", "arm64", GIB, 1), False),
+    ],
+)
+def test_machine_info_is_apple_silicon_needs_darwin_and_arm(
+    machine: MachineInfo, apple: bool
+) -> None:
     """Only a Mac with an arm64 chip counts as Apple Silicon (an arm Linux box does not)."""
     assert machine.is_apple_silicon is apple
 
@@ -188,16 +194,23 @@ def test_loaded_models_warning_names_models_over_budget() -> None:
         ({"OLLAMA_MAX_RAM": "0"}, 8 * GIB),
     ],
 )
-def test_budget_from_environ_prefers_a_user_byte_count(environ: dict[str, str], expected: int) -> None:
+def test_budget_from_environ_prefers_a_user_byte_count(
+    environ: dict[str, str], expected: int
+) -> None:
     """The user's OLLAMA_MAX_RAM wins when it is a positive byte count."""
     assert budget_from_environ(APPLE_16, environ) == expected
 
 
 @pytest.mark.parametrize(
     ("count", "text"),
-    [(512, "512 B"), (2048, "2.0 KiB"), (135 * 1024**2, "135.0 MiB"), (8 * GIB, "8.0 GiB"),
-     (3 * 1024 * GIB, "3.0 TiB")],
-)  # fmt: skip
+    [
+        (512, "512 B"),
+        (2048, "2.0 KiB"),
+        (135 * 1024**2, "135.0 MiB"),
+        (8 * GIB, "8.0 GiB"),
+        (3 * 1024 * GIB, "3.0 TiB"),
+    ],
+)
 def test_format_bytes_picks_a_readable_unit(count: int, text: str) -> None:
     """Byte counts read as people expect."""
     assert format_bytes(count) == text
