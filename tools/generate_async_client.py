@@ -80,6 +80,7 @@ REPLACEMENTS: list[tuple[str, str]] = [
         "attempt: Callable[[float | None, list[HostState]], Awaitable[T]],",
     ),
     ("        self._refresh_routes(call)", "        await self._refresh_routes(call)"),
+    ("            self._gate.require()", "            await self._gate.arequire()"),
     ("            for retry_state in retrying:", "            async for retry_state in retrying:"),
     (
         "                    return attempt(deadline, tried)",

@@ -39,6 +39,7 @@ from shared_ollama._resilience_policy import (
     RetryPolicy,
 )
 from shared_ollama._retrying import RetryController, async_retrying
+from shared_ollama._health_gate import HealthGate
 from shared_ollama._routing import HostState
 from shared_ollama._settings import ClientSettings
 from shared_ollama._stream_state import StreamState
@@ -96,6 +97,7 @@ class AsyncSharedOllamaClient(BaseClient):
         instrumentation: Telemetry sink (default: the global OpenTelemetry providers).
         machine_slots: Requests in flight to each host from all of this user's processes
             together (default ``SHARED_OLLAMA_MACHINE_SLOTS``; unset: no machine-wide cap).
+        health_gate: Check the server's health before calls and fail fast when it is down.
         settings: What to take from the environment (default: read it now).
         http_client: An ``httpx.AsyncClient`` to send through (you keep ownership of it).
         transport: An ``httpx`` transport for the client we create (e.g. ``MockTransport``).
@@ -117,6 +119,7 @@ class AsyncSharedOllamaClient(BaseClient):
         project: str | None = None,
         instrumentation: Instrumentation | None = None,
         machine_slots: int | None = None,
+        health_gate: bool | HealthGate = False,
         settings: ClientSettings | None = None,
         http_client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
@@ -135,6 +138,7 @@ class AsyncSharedOllamaClient(BaseClient):
             project=project,
             instrumentation=instrumentation,
             machine_slots=machine_slots,
+            health_gate=health_gate,
             settings=settings,
         )
         AdaptiveLimit(max_in_flight)  # validates it
@@ -219,6 +223,8 @@ class AsyncSharedOllamaClient(BaseClient):
         attempt: Callable[[float | None, list[HostState]], Awaitable[T]],
         observation: CallObservation | None,
     ) -> T:
+        if self._gate is not None:
+            await self._gate.arequire()
         await self._refresh_routes(call)
         deadline = self._deadline()
         tried: list[HostState] = []

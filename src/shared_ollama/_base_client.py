@@ -21,6 +21,7 @@ from shared_ollama._breaker_registry import breaker_for, breaker_registry
 from shared_ollama._calls import ApiCall
 from shared_ollama._error_mapping import error_from_exception, error_from_status, timeout_error
 from shared_ollama._errors import CircuitOpenError, ServerError, SharedOllamaError
+from shared_ollama._health_gate import HealthGate
 from shared_ollama._host import OllamaHost, parse_host, resolve_host
 from shared_ollama._json import dumps, loads
 from shared_ollama._machine_slots import MachineSlots
@@ -103,6 +104,9 @@ class BaseClient:
         machine_slots: Requests in flight to each host from all processes of this user on
             this machine together (default ``SHARED_OLLAMA_MACHINE_SLOTS``; unset means no
             machine-wide cap).
+        health_gate: ``True`` to check the server's health before calls (once, then trusted
+            for a few seconds), failing at once with the reason when it is down; or a
+            :class:`~shared_ollama.HealthGate` to share between clients.
         settings: Environment-derived defaults (tests pass their own).
     """
 
@@ -119,6 +123,7 @@ class BaseClient:
         project: str | None = None,
         instrumentation: Instrumentation | None = None,
         machine_slots: int | None = None,
+        health_gate: bool | HealthGate = False,
         settings: ClientSettings | None = None,
     ) -> None:
         self._settings = settings if settings is not None else ClientSettings.from_environ()
@@ -160,6 +165,13 @@ class BaseClient:
         self._retry_policy = retry
         self._sticky = StickyOptions()
         breaker_registry().add_listener(_report_transition)
+        self._gate: HealthGate | None = (
+            health_gate
+            if isinstance(health_gate, HealthGate)
+            else HealthGate(self._base)
+            if health_gate
+            else None
+        )
         self.project = project if project is not None else self._settings.project
         self._instrumentation = (
             instrumentation

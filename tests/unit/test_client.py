@@ -357,3 +357,29 @@ def test_client_sends_bearer_token_and_basic_auth(
     assert request.headers["authorization"] == "Bearer sekrit"
     assert request.headers["x-team"] == "a"
     assert request.headers["user-agent"].startswith("shared-ollama/")
+
+
+def test_health_gate_fails_fast_with_reason_when_server_is_down() -> None:
+    """With health_gate=True a down server is reported before the call is attempted."""
+    import httpx as _httpx
+
+    from shared_ollama import HealthGate, ServiceHealth, SharedOllamaClient
+
+    probes: list[str] = []
+
+    def probe() -> ServiceHealth:
+        probes.append("probe")
+        return ServiceHealth(up=False, base_url="http://h:1", error="connection refused")
+
+    sent: list[_httpx.Request] = []
+    gate = HealthGate("http://h:1", probe=probe)
+    client = SharedOllamaClient(
+        "http://h:1",
+        transport=_httpx.MockTransport(lambda r: sent.append(r) or _httpx.Response(200)),
+        health_gate=gate,
+    )
+    for _ in range(3):
+        with pytest.raises(OllamaUnavailableError, match="connection refused"):
+            client.version()
+    assert sent == []
+    assert probes == ["probe"]
