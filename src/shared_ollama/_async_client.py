@@ -32,6 +32,7 @@ from shared_ollama._error_mapping import (
     timeout_error,
 )
 from shared_ollama._errors import ServerBusyError
+from shared_ollama._health_gate import HealthGate
 from shared_ollama._resilience_policy import (
     DEFAULT_BREAKER_POLICY,
     DEFAULT_RETRY_POLICY,
@@ -39,7 +40,6 @@ from shared_ollama._resilience_policy import (
     RetryPolicy,
 )
 from shared_ollama._retrying import RetryController, async_retrying
-from shared_ollama._health_gate import HealthGate
 from shared_ollama._routing import HostState
 from shared_ollama._settings import ClientSettings
 from shared_ollama._stream_state import StreamState
