@@ -66,10 +66,16 @@ REPLACEMENTS: list[tuple[str, str]] = [
         '                raise timeout_error("pool", timeout=phases.pool, host=route.base) from None\n'
         "            limit.start()",
     ),
-    ("        with condition:\n            limit.finish(", "        async with condition:\n            limit.finish("),
+    (
+        "        with condition:\n            limit.finish(",
+        "        async with condition:\n            limit.finish(",
+    ),
     ("    def _give_slot(", "    async def _give_slot("),
     ("self._give_slot(route,", "await self._give_slot(route,"),
-    ("lease = route.machine.acquire(phases.pool)", "lease = await route.machine.acquire_async(phases.pool)"),
+    (
+        "lease = route.machine.acquire(phases.pool)",
+        "lease = await route.machine.acquire_async(phases.pool)",
+    ),
     ("    def _take_slot(", "    async def _take_slot("),
     ("            lease = self._take_slot(", "            lease = await self._take_slot("),
     ("    def _refresh_routes(", "    async def _refresh_routes("),
@@ -81,10 +87,24 @@ REPLACEMENTS: list[tuple[str, str]] = [
     ),
     ("        self._refresh_routes(call)", "        await self._refresh_routes(call)"),
     ("            self._gate.require()", "            await self._gate.arequire()"),
-    ("            for retry_state in retrying:", "            async for retry_state in retrying:"),
+    ("        for retry_state in retrying:", "        async for retry_state in retrying:"),
     (
-        "                    return attempt(deadline, tried)",
-        "                    return await attempt(deadline, tried)",
+        "                result = attempt(deadline, tried)",
+        "                result = await attempt(deadline, tried)",
+    ),
+    (
+        "                return self._retry(first,",
+        "                return await self._retry(first,",
+    ),
+    ("    def _retry(", "    async def _retry("),
+    ("        blocking_sleep(delay)", "        await async_sleep(delay)"),
+    (
+        "RetryController, blocking_sleep, async_retrying",
+        "RetryController, async_retrying, async_sleep",
+    ),
+    (
+        "                return attempt(deadline, tried)",
+        "                return await attempt(deadline, tried)",
     ),
     ("    def _attempt(", "    async def _attempt("),
     ("response = self._http.send(", "response = await self._http.send("),

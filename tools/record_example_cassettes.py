@@ -134,7 +134,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("url", nargs="?", help="base URL of a real Ollama with smollm2:135m")
     parser.add_argument("examples", nargs="*", help="example names (default: every example)")
-    parser.add_argument("--child", nargs=3, metavar=("NAME", "URL", "CASSETTE"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--child", nargs=3, metavar=("NAME", "URL", "CASSETTE"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args(argv)
     if args.child:
         name, url, cassette = args.child

@@ -188,6 +188,10 @@ class BaseClient:
         if token and "authorization" not in merged:
             merged["authorization"] = f"Bearer {token}"
         self._headers = merged
+        # Sent with each request only when the httpx client is injected (ours carries them).
+        self._request_headers: dict[str, str] | None = merged
+        self._urls: dict[str, httpx.URL] = {}
+        self._httpx_timeouts: dict[PhaseTimeouts, httpx.Timeout] = {}
 
     @property
     def base_url(self) -> str:
@@ -323,12 +327,19 @@ class BaseClient:
         phases: PhaseTimeouts,
         route: HostState,
     ) -> httpx.Request:
+        url = route.base + call.path
+        parsed = self._urls.get(url)
+        if parsed is None:
+            parsed = self._urls.setdefault(url, httpx.URL(url))
+        timeout = self._httpx_timeouts.get(phases)
+        if timeout is None:
+            timeout = self._httpx_timeouts.setdefault(phases, httpx.Timeout(**phases.as_httpx()))
         return client.build_request(
             call.method,
-            route.base + call.path,
+            parsed,
             content=call.body,
-            headers=self._headers,
-            timeout=httpx.Timeout(**phases.as_httpx()),
+            headers=self._request_headers,
+            timeout=timeout,
         )
 
     def _complete(

@@ -29,7 +29,7 @@ from shared_ollama._error_mapping import (
     error_from_status,
     timeout_error,
 )
-from shared_ollama._errors import ServerBusyError
+from shared_ollama._errors import ServerBusyError, SharedOllamaError
 from shared_ollama._health_gate import HealthGate
 from shared_ollama._resilience_policy import (
     DEFAULT_BREAKER_POLICY,
@@ -37,7 +37,7 @@ from shared_ollama._resilience_policy import (
     BreakerPolicy,
     RetryPolicy,
 )
-from shared_ollama._retrying import RetryController, sync_retrying
+from shared_ollama._retrying import RetryController, blocking_sleep, sync_retrying
 from shared_ollama._routing import HostState
 from shared_ollama._settings import ClientSettings
 from shared_ollama._stream_state import StreamState
@@ -145,8 +145,11 @@ class SharedOllamaClient(BaseClient):
             transport=transport,
             verify=verify,
             follow_redirects=follow_redirects,
+            headers=self._headers,
             **httpx_kwargs,
         )
+        if self._owns_http:
+            self._request_headers = None
         self._max_in_flight = max_in_flight
         self._limits: dict[str, tuple[AdaptiveLimit, threading.Condition]] = {}
 
@@ -224,20 +227,44 @@ class SharedOllamaClient(BaseClient):
         self._refresh_routes(call)
         deadline = self._deadline()
         tried: list[HostState] = []
-        controller = RetryController(
-            policy=self._retry_policy, budget=self._routes[0].budget, deadline=deadline
-        )
-        retrying = sync_retrying(controller)
-        if observation is not None:
-            retrying.before_sleep = _telemetry_retry_hook(observation)
         try:
-            for retry_state in retrying:
-                with retry_state:
-                    return attempt(deadline, tried)
+            # The first attempt runs bare: most calls succeed, and the retry machinery is only
+            # built once one has failed.
+            try:
+                result = attempt(deadline, tried)
+            except SharedOllamaError as first:
+                return self._retry(first, attempt, observation, deadline, tried)
+            self._routes[0].budget.record_success()
+            return result
         except BaseException as exc:
             if observation is not None:
                 observation.fail(exc)
             raise
+
+    def _retry(
+        self,
+        first: SharedOllamaError,
+        attempt: Callable[[float | None, list[HostState]], T],
+        observation: CallObservation | None,
+        deadline: float | None,
+        tried: list[HostState],
+    ) -> T:
+        """Retry on tenacity after the first attempt failed with ``first``, or re-raise it."""
+        controller = RetryController(
+            policy=self._retry_policy, budget=self._routes[0].budget, deadline=deadline
+        )
+        delay = controller.next_delay(first, first_byte_received=False)
+        if delay is None:
+            raise first
+        if observation is not None:
+            observation.retry(1, first)
+        blocking_sleep(delay)
+        retrying = sync_retrying(controller)
+        if observation is not None:
+            retrying.before_sleep = _telemetry_retry_hook(observation)
+        for retry_state in retrying:
+            with retry_state:
+                return attempt(deadline, tried)
         raise AssertionError("tenacity ended without a result or an exception")  # pragma: no cover
 
     def _attempt(

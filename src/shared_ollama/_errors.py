@@ -84,7 +84,9 @@ class OllamaUnavailableError(TransportError):
             always safe to retry), ``True`` when the connection broke after it was sent.
     """
 
-    def __init__(self, message: str, *, host: str | None = None, request_sent: bool = False) -> None:
+    def __init__(
+        self, message: str, *, host: str | None = None, request_sent: bool = False
+    ) -> None:
         super().__init__(message, host=host)
         self.request_sent = request_sent
 
