@@ -238,8 +238,9 @@ class AsyncSharedOllamaClient(BaseClient):
                 result = await attempt(deadline, tried)
             except SharedOllamaError as first:
                 return await self._retry(first, attempt, observation, deadline, tried)
-            self._routes[0].budget.record_success()
-            return result
+            else:
+                self._routes[0].budget.record_success()
+                return result
         except BaseException as exc:
             if observation is not None:
                 observation.fail(exc)
