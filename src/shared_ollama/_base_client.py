@@ -19,7 +19,12 @@ import httpx
 from shared_ollama._breaker import BreakerState, Permit
 from shared_ollama._breaker_registry import breaker_for, breaker_registry
 from shared_ollama._calls import ApiCall
-from shared_ollama._error_mapping import error_from_exception, error_from_status, timeout_error
+from shared_ollama._error_mapping import (
+    error_from_exception,
+    error_from_invalid_reply,
+    error_from_status,
+    timeout_error,
+)
 from shared_ollama._errors import CircuitOpenError, ServerError, SharedOllamaError
 from shared_ollama._health_gate import HealthGate
 from shared_ollama._host import OllamaHost, parse_host, resolve_host
@@ -369,7 +374,10 @@ class BaseClient:
             raise error_from_status(500, body, model=call.model, host=route.base)
         if call.operation is not None and call.model is not None:
             route.loaded.mark_warm(call.model)
-        result = call.parse(data)
+        try:
+            result = call.parse(data)
+        except ValueError as exc:  # pydantic's ValidationError is a ValueError
+            raise error_from_invalid_reply(exc, path=call.path, host=route.base) from exc
         if observation is not None:
             observation.finish(data)
         return result

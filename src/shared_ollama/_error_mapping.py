@@ -31,6 +31,7 @@ from shared_ollama._json import dumps, loads
 __all__ = [
     "BUSY_STATUSES",
     "error_from_exception",
+    "error_from_invalid_reply",
     "error_from_status",
     "error_from_stream_line",
     "error_text",
@@ -276,4 +277,15 @@ def error_from_exception(
         )
     return TransportError(
         f"The exchange with Ollama at {host} failed ({type(exc).__name__}: {exc}).", host=host
+    )
+
+
+def error_from_invalid_reply(exc: Exception, *, path: str, host: str) -> ServerError:
+    """The error for a reply that is JSON but does not have the shape Ollama documents."""
+    return ServerError(
+        f"Ollama at {host} sent a reply to {path} that does not match its API ({exc}). Is the "
+        "server a recent Ollama, or a proxy that rewrites replies?",
+        status_code=200,
+        error=str(exc)[:2000],
+        host=host,
     )

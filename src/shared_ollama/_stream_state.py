@@ -11,7 +11,11 @@ from __future__ import annotations
 from typing import Any, Generic, Protocol, TypeVar
 
 from shared_ollama._calls import ApiCall
-from shared_ollama._error_mapping import error_from_exception, error_from_stream_line
+from shared_ollama._error_mapping import (
+    error_from_exception,
+    error_from_invalid_reply,
+    error_from_stream_line,
+)
 from shared_ollama._errors import SharedOllamaError, StreamInterruptedError
 from shared_ollama._ndjson import MalformedLineError, NDJSONDecoder
 
@@ -136,7 +140,10 @@ class StreamState(Generic[T]):
         self.last = value
         if self._observer is not None:
             self._observer.chunk(value)
-        return self._call.parse(value)
+        try:
+            return self._call.parse(value)
+        except ValueError as exc:  # pydantic's ValidationError is a ValueError
+            raise error_from_invalid_reply(exc, path=self._call.path, host=self._host) from exc
 
     def __repr__(self) -> str:
         return f"StreamState({self._call.path}, chunks={self.chunks})"

@@ -383,3 +383,18 @@ def test_health_gate_fails_fast_with_reason_when_server_is_down() -> None:
             client.version()
     assert sent == []
     assert probes == ["probe"]
+
+
+def test_reply_with_wrong_shape_is_a_server_error(make_api: MakeApi) -> None:
+    """A 200 whose JSON breaks the documented shape raises ServerError, not a pydantic error."""
+    bad = {
+        "model": "m",
+        "message": {
+            "role": "assistant",
+            "tool_calls": [{"function": {"name": "f", "arguments": "{not json"}}],
+        },
+        "done": True,
+    }
+    api = make_api(lambda r: httpx.Response(200, json=bad))
+    with pytest.raises(ServerError, match="does not match its API"):
+        api.run("chat", "m", [])

@@ -1,0 +1,130 @@
+"""The constructor fields the three LangChain classes share, declared once.
+
+:class:`ConnectionFields` says where and how to reach Ollama (the same names and meanings as in
+``langchain-ollama``, plus LangChain's standard ``timeout``/``max_retries`` and an injected core
+client). :class:`SamplingFields` are Ollama's runtime options under their Ollama names.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field, PrivateAttr, SecretStr
+
+from langchain_shared_ollama._client_factory import LazyClients, client_settings
+from langchain_shared_ollama._options import SAMPLING_OPTIONS
+
+__all__ = ["ConnectionFields", "SamplingFields"]
+
+
+class ConnectionFields(BaseModel):
+    """Where the Ollama server is and how the core clients are built."""
+
+    base_url: str | None = None
+    """Base URL of the Ollama server, e.g. ``http://127.0.0.1:11434``.
+
+    ``None`` lets shared-ollama resolve it: ``SHARED_OLLAMA_URL``, then ``OLLAMA_BASE_URL``,
+    then ``OLLAMA_HOST``, then ``http://127.0.0.1:11434``. Credentials written in the URL
+    (``http://user:password@host:port``) are sent as HTTP basic auth; use that only over a
+    trusted network.
+    """
+
+    client_kwargs: dict[str, Any] | None = Field(default_factory=dict)
+    """Extra keyword arguments for both core clients (for instance ``headers``)."""
+
+    sync_client_kwargs: dict[str, Any] | None = Field(default_factory=dict)
+    """Extra keyword arguments for the sync client only, merged over ``client_kwargs``."""
+
+    async_client_kwargs: dict[str, Any] | None = Field(default_factory=dict)
+    """Extra keyword arguments for the async client only, merged over ``client_kwargs``."""
+
+    timeout: float | None = None
+    """Seconds a request may take; ``None`` keeps shared-ollama's default timeouts."""
+
+    max_retries: int | None = None
+    """Retries after a failed attempt; ``None`` keeps shared-ollama's retry policy."""
+
+    api_key: SecretStr | None = None
+    """Bearer token for an Ollama behind an authenticating proxy (or ollama.com)."""
+
+    validate_model_on_init: bool = False
+    """Check at construction that the model exists on the server (one request).
+
+    Raises ``ValueError`` when it does not, or when the server cannot be reached. Without it,
+    building a model sends nothing.
+    """
+
+    client: Any = Field(default=None, exclude=True, repr=False)
+    """A ready :class:`shared_ollama.SharedOllamaClient` to use for sync calls."""
+
+    async_client: Any = Field(default=None, exclude=True, repr=False)
+    """A ready :class:`shared_ollama.AsyncSharedOllamaClient` to use for async calls."""
+
+    _clients: LazyClients = PrivateAttr()
+
+    def _init_clients(self) -> LazyClients:
+        settings = client_settings(
+            base_url=self.base_url,
+            client_kwargs=self.client_kwargs,
+            sync_client_kwargs=self.sync_client_kwargs,
+            async_client_kwargs=self.async_client_kwargs,
+            timeout=self.timeout,
+            max_retries=self.max_retries,
+            api_key=self.api_key.get_secret_value() if self.api_key is not None else None,
+        )
+        self._clients = LazyClients(
+            settings, sync_client=self.client, async_client=self.async_client
+        )
+        return self._clients
+
+
+class SamplingFields(BaseModel):
+    """Ollama's runtime options, each sent only when set (else the model's default applies)."""
+
+    mirostat: int | None = None
+    """Mirostat sampling: 0 off, 1 Mirostat, 2 Mirostat 2.0."""
+
+    mirostat_eta: float | None = None
+    """Mirostat learning rate: how fast it reacts to the generated text."""
+
+    mirostat_tau: float | None = None
+    """Mirostat target: lower gives more focused text, higher more varied text."""
+
+    num_ctx: int | None = None
+    """Context window in tokens."""
+
+    num_gpu: int | None = None
+    """Number of layers to offload to the GPU (0 keeps everything on the CPU)."""
+
+    num_thread: int | None = None
+    """CPU threads used for computation (the physical core count is a good value)."""
+
+    num_predict: int | None = None
+    """Most tokens to generate (-1 unlimited, -2 fill the context); ``max_tokens`` is its alias."""
+
+    repeat_last_n: int | None = None
+    """How many recent tokens the repetition penalty looks at (0 off, -1 ``num_ctx``)."""
+
+    repeat_penalty: float | None = None
+    """Strength of the repetition penalty (above 1 penalizes repeats)."""
+
+    temperature: float | None = None
+    """Sampling temperature: higher is more creative, 0 is greedy."""
+
+    seed: int | None = None
+    """Random seed: the same seed and prompt give the same text."""
+
+    stop: list[str] | None = None
+    """Stop sequences; a call's ``stop`` replaces them for that call."""
+
+    tfs_z: float | None = None
+    """Tail-free sampling (1 disables it)."""
+
+    top_k: int | None = None
+    """Sample only among the k most likely tokens."""
+
+    top_p: float | None = None
+    """Nucleus sampling: sample among the tokens holding this much probability."""
+
+    def _option_values(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in SAMPLING_OPTIONS}
