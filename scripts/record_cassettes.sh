@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 URL="${1:?usage: scripts/record_cassettes.sh OLLAMA_URL}"
 curl -sf "$URL/api/version" >/dev/null || { echo "no Ollama answers at $URL" >&2; exit 1; }
-find cassettes -name '*.yaml' -delete
+find cassettes -path cassettes/examples -prune -o -name '*.yaml' -print -delete
 SHARED_OLLAMA_LIVE_URL="$URL" bash scripts/test.sh -m vcr --record-mode=once -q -p no:cacheprovider
+"${VENV:-.venv}/bin/python" tools/record_example_cassettes.py "$URL"
 echo "cassettes re-recorded against $URL:"; find cassettes -name '*.yaml' | sort

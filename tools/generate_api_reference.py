@@ -26,7 +26,7 @@ import re
 import sys
 import types
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -117,7 +117,6 @@ class Entry:
     signature: str | None = None
     members: tuple[Member, ...] = ()
     member_label: str = ""
-    extra: tuple[str, ...] = field(default_factory=tuple)
 
 
 def _role_text(match: re.Match[str]) -> str:
@@ -126,7 +125,7 @@ def _role_text(match: re.Match[str]) -> str:
 
 
 def markdown(text: str) -> str:
-    """Docstring markup as Markdown: double-backtick code and ``:role:`x``` become single-backtick code."""
+    """Turn reStructuredText code markup (double backticks, cross-reference roles) into code spans."""
     return _ROLE.sub(_role_text, text).replace("``", "`")
 
 
@@ -218,34 +217,25 @@ def _short(value: Any) -> str:
 def signature_of(obj: Callable[..., Any], name: str) -> str | None:
     """``name(a, b=1, *, c=None, **kwargs)``: parameter names and short defaults, no annotations."""
     try:
-        sig = inspect.signature(obj)
+        params = [p for p in inspect.signature(obj).parameters.values() if p.name != "self"]
     except (TypeError, ValueError):
         return None
+    positional_only = [p for p in params if p.kind is p.POSITIONAL_ONLY]
     parts: list[str] = []
     star_done = False
-    for param in sig.parameters.values():
-        if param.name == "self":
-            continue
+    for param in params:
         if param.kind is param.VAR_POSITIONAL:
             parts.append(f"*{param.name}")
             star_done = True
-            continue
-        if param.kind is param.VAR_KEYWORD:
+        elif param.kind is param.VAR_KEYWORD:
             parts.append(f"**{param.name}")
-            continue
-        if param.kind is param.KEYWORD_ONLY and not star_done:
-            parts.append("*")
-            star_done = True
-        text = param.name
-        if param.default is not param.empty:
-            text += f"={_short(param.default)}"
-        parts.append(text)
-        if param.kind is param.POSITIONAL_ONLY and (
-            not any(
-                p.kind is p.POSITIONAL_ONLY
-                for p in list(sig.parameters.values())[list(sig.parameters).index(param.name) + 1 :]
-            )
-        ):
+        else:
+            if param.kind is param.KEYWORD_ONLY and not star_done:
+                parts.append("*")
+                star_done = True
+            default = "" if param.default is param.empty else f"={_short(param.default)}"
+            parts.append(param.name + default)
+        if positional_only and param is positional_only[-1]:
             parts.append("/")
     return f"{name}({', '.join(parts)})"
 

@@ -41,7 +41,7 @@ __all__ = [
 
 DEFAULT_REPLAY_VERSION = "0.0.0-replay"
 """What ``GET /api/version`` answers when no cassette recorded it."""
-RECORD_HINT = "record one with scripts/record_cassettes.py"
+RECORD_HINT = "record one with scripts/record_cassettes.sh"
 CASSETTE_SUFFIXES = (".yaml", ".yml", ".json")
 JSON_HEADERS = (("Content-Type", "application/json; charset=utf-8"),)
 

@@ -73,7 +73,7 @@ def test_unrecorded_request_is_explained(client):
     with pytest.raises(ollama.ResponseError) as caught:
         client.chat(model=MODEL, messages=[])
     assert caught.value.status_code == 501
-    assert "record one with scripts/record_cassettes.py" in caught.value.error
+    assert "record one with scripts/record_cassettes.sh" in caught.value.error
 
 
 def test_unmarked_test_is_left_alone():

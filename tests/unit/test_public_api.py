@@ -27,7 +27,8 @@ PUBLIC = {
     "ServeEnvironment", "ServiceHealth", "StopResult", "WarmResult", "acheck_service_health",
     "check_service_health", "daemon_status", "ensure_service_running", "find_ollama_binary",
     "memory_budget_bytes", "serve_environment", "start_daemon", "stop_daemon",
-    "wait_until_ready", "warm_models",
+    "wait_until_ready", "warm_models", "chat", "copy", "create", "delete", "embed", "embeddings",
+    "generate", "list", "ps", "pull", "push", "show",
 }  # fmt: skip
 
 
@@ -78,3 +79,26 @@ def test_import_opens_no_socket_and_starts_no_thread() -> None:
         "print(threading.active_count() - before)"
     )
     assert out == "0"
+
+
+def test_module_level_functions_use_a_lazy_default_client(monkeypatch) -> None:
+    """`shared_ollama.chat(...)` works like `ollama.chat(...)`, on a client made at first use."""
+    import httpx
+
+    from shared_ollama import _default_client
+
+    assert _default_client._client == []
+    sent: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request.url.path)
+        return httpx.Response(200, json={"models": []})
+
+    monkeypatch.setattr(
+        _default_client,
+        "_client",
+        [shared_ollama.SharedOllamaClient("http://d:1", transport=httpx.MockTransport(handler))],
+    )
+    assert shared_ollama.list().models == []
+    assert shared_ollama.ps().models == []
+    assert sent == ["/api/tags", "/api/ps"]

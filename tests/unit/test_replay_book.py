@@ -267,7 +267,7 @@ def test_replay_book_unmatched_is_501_naming_the_request(tmp_path: Path) -> None
     error = json.loads(reply.body)["error"]
     assert error == (
         'replay: no recorded interaction for POST /api/chat with body {"model":"m"}; '
-        "record one with scripts/record_cassettes.py"
+        "record one with scripts/record_cassettes.sh"
     )
 
 
