@@ -121,7 +121,7 @@ def test_load_cassettes_reads_base64_string_bodies(tmp_path: Path) -> None:
 
 def test_load_cassettes_missing_folder_says_what_to_do(tmp_path: Path) -> None:
     """A folder that does not exist raises FileNotFoundError pointing at the recording script."""
-    with pytest.raises(FileNotFoundError, match=r"record_cassettes\.py"):
+    with pytest.raises(FileNotFoundError, match=r"record_cassettes\.sh"):
         load_cassettes(tmp_path / "nowhere")
 
 

@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
+
 from llama_index.embeddings.shared_ollama import (
     DEFAULT_MAX_CONCURRENT_BATCHES,
     SharedOllamaEmbedding,
 )
 from llama_index.embeddings.shared_ollama._batches import run_bounded, split_batches
-
 from shared_ollama import AsyncSharedOllamaClient, SharedOllamaClient, SharedOllamaError
 
 if TYPE_CHECKING:

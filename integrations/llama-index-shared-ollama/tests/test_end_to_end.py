@@ -13,9 +13,9 @@ import pytest
 from llama_index.core import Document, Settings, VectorStoreIndex
 from llama_index.core.base.response.schema import AsyncStreamingResponse, StreamingResponse
 from llama_index.core.node_parser import SentenceSplitter
+
 from llama_index.embeddings.shared_ollama import SharedOllamaEmbedding
 from llama_index.llms.shared_ollama import SharedOllama
-
 from shared_ollama import AsyncSharedOllamaClient, SharedOllamaClient
 
 RECORDED_MODEL = "smollm2:135m"

@@ -28,9 +28,9 @@ from llama_index.core.base.llms.types import (
 from llama_index.core.callbacks import CallbackManager, TokenCountingHandler
 from llama_index.core.prompts import PromptTemplate
 from llama_index.core.tools import FunctionTool
-from llama_index.llms.shared_ollama import DEFAULT_KEEP_ALIVE, SharedOllama
 from pydantic import BaseModel
 
+from llama_index.llms.shared_ollama import DEFAULT_KEEP_ALIVE, SharedOllama
 from shared_ollama import (
     AsyncSharedOllamaClient,
     CapabilityError,
@@ -448,7 +448,6 @@ async def test_shared_ollama_stream_chat_collects_streamed_tool_calls_once(
 def test_stream_assembler_reuses_unchanged_blocks() -> None:
     """A chunk that adds only reasoning keeps the previous text block: nothing is rebuilt."""
     from llama_index.llms.shared_ollama._responses import StreamAssembler
-
     from shared_ollama import ChatResponse as OllamaChatResponse
 
     assembler = StreamAssembler()

@@ -21,6 +21,7 @@ from llama_index.core.base.llms.types import (
     ThinkingBlock,
     ToolCallBlock,
 )
+
 from llama_index.llms.shared_ollama._messages import to_ollama_messages, tool_arguments
 
 # A 1x1 transparent PNG: a real image, small enough to read in the test.

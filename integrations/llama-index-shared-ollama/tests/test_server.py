@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 from llama_index.core.base.llms.types import ChatMessage, ChatResponse, MessageRole
 from llama_index.core.prompts import PromptTemplate
-from llama_index.embeddings.shared_ollama import SharedOllamaEmbedding
-from llama_index.llms.shared_ollama import SharedOllama
 from pydantic import BaseModel
 
+from llama_index.embeddings.shared_ollama import SharedOllamaEmbedding
+from llama_index.llms.shared_ollama import SharedOllama
 from shared_ollama import AsyncSharedOllamaClient, CapabilityError, SharedOllamaClient
 
 RECORDED_MODEL = "smollm2:135m"
