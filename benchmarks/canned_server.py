@@ -67,6 +67,10 @@ def parse_port_spec(spec: str) -> range:
     return range(low, high + 1)
 
 
+_OPEN: set[_Connection] = set()
+"""Connections currently open, closed at shutdown."""
+
+
 class _Connection(asyncio.Protocol):
     """One keep-alive connection: parses requests as bytes arrive and writes canned replies."""
 
@@ -79,11 +83,18 @@ class _Connection(asyncio.Protocol):
         self._close_after_queue = False
         self._pumping = False
 
+    def abort(self) -> None:
+        """Drop the connection at once (server shutdown)."""
+        if self._transport is not None:
+            self._transport.close()
+
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self._transport = transport
+        _OPEN.add(self)
 
     def connection_lost(self, exc: Exception | None) -> None:
+        _OPEN.discard(self)
         self._transport = None
         self._queue.clear()
 
@@ -185,8 +196,13 @@ async def serve(host: str, ports: range, *, paced: bool = False) -> None:
     stop = asyncio.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    async with server:
-        await stop.wait()
+    await stop.wait()
+    server.close()
+    # Python 3.12+ waits in wait_closed() for every open connection; clients may keep theirs
+    # alive, so close them here rather than hang at shutdown.
+    for connection in list(_OPEN):
+        connection.abort()
+    await asyncio.wait_for(server.wait_closed(), timeout=5)
 
 
 def main(argv: list[str] | None = None) -> None:

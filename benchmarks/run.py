@@ -110,7 +110,11 @@ def _canned_server(port_spec: str, *, paced: bool) -> Iterator[str]:
         yield url
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=10)
 
 
 def _load(workload: Workload, wanted: set[str]) -> tuple[list[Contender], dict[str, str]]:
