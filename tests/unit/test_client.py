@@ -398,3 +398,57 @@ def test_reply_with_wrong_shape_is_a_server_error(make_api: MakeApi) -> None:
     api = make_api(lambda r: httpx.Response(200, json=bad))
     with pytest.raises(ServerError, match="does not match its API"):
         api.run("chat", "m", [])
+
+
+def test_stall_before_headers_is_a_first_byte_timeout(make_api: MakeApi) -> None:
+    """No reply in time: RequestTimeoutError(phase="first_byte"), retried once as a server fault."""
+    from shared_ollama import RequestTimeoutError
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("timed out", request=request)
+
+    api = make_api(handler)
+    with pytest.raises(RequestTimeoutError) as caught:
+        api.run("generate", "m", "x")
+    assert caught.value.phase == "first_byte"
+    assert "may still be loading" in str(caught.value)
+    assert len(api.requests) == 2
+
+
+def test_stall_mid_stream_is_a_between_chunks_timeout(make_api: MakeApi) -> None:
+    """A stream that stops sending after a chunk times out between chunks and is not resent."""
+    from shared_ollama import RequestTimeoutError
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/ps":
+            return httpx.Response(200, json={"models": []})
+        body = ChunkedBody([chat_line("a")], then_raise=httpx.ReadTimeout("stalled"))
+        return httpx.Response(200, stream=body)
+
+    api = make_api(handler)
+    with pytest.raises(RequestTimeoutError) as caught:
+        api.run("chat", "m", [], stream=True)
+    assert caught.value.phase == "between_chunks"
+    assert sum(r.url.path == "/api/chat" for r in api.requests) == 1
+
+
+def test_total_failure_costs_about_one_attempt_per_request() -> None:
+    """Against a dead server the retry budget keeps attempts near one per request (<= 1.2)."""
+    from shared_ollama import BreakerPolicy, SharedOllamaClient
+
+    attempts = 0
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        nonlocal attempts
+        attempts += 1
+        raise httpx.ConnectError("refused", request=request)
+
+    client = SharedOllamaClient(
+        "http://dead.test:1",
+        transport=httpx.MockTransport(refuse),
+        breaker=BreakerPolicy(enabled=False),
+    )
+    for _ in range(500):
+        with pytest.raises(OllamaUnavailableError):
+            client.version()
+    assert attempts / 500 <= 1.2
