@@ -5,15 +5,15 @@ A typed, resilient, drop-in replacement for the ``ollama`` client: swap
 :class:`AsyncSharedOllamaClient`) and keep your code.
 """
 
+import builtins
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from shared_ollama._async_client import AsyncSharedOllamaClient
 from shared_ollama._base_client import NOT_GIVEN
-from shared_ollama._binary import OllamaBinaryNotFoundError, find_ollama_binary
 from shared_ollama._breaker import BreakerState
 from shared_ollama._classify import FailureClass, classify
 from shared_ollama._client import SharedOllamaClient
-from shared_ollama._daemon import DaemonInfo, StopResult, start_daemon, stop_daemon
-from shared_ollama._daemon_files import DaemonSettings
-from shared_ollama._daemon_status import DaemonStatus, daemon_status
 from shared_ollama._default_client import (
     chat,
     copy,
@@ -52,39 +52,7 @@ from shared_ollama._health import (
 )
 from shared_ollama._health_gate import HealthGate
 from shared_ollama._host import OllamaHost, get_ollama_base_url, parse_host, resolve_base_url
-from shared_ollama._plugins import (
-    PluginError,
-    PluginInfo,
-    PluginLoadError,
-    PluginNotFoundError,
-    PluginWarning,
-    configure_llama_index,
-    init_chat_model,
-    list_plugins,
-    load_plugin,
-)
-from shared_ollama._plugins import create as create_plugin
-from shared_ollama._replay import ReplayServer
 from shared_ollama._resilience_policy import BreakerPolicy, RetryPolicy, is_testing, set_testing
-from shared_ollama._serve_env import (
-    MachineInfo,
-    ServeEnvironment,
-    memory_budget_bytes,
-    serve_environment,
-)
-from shared_ollama._telemetry import (
-    CallObservation,
-    CaptureMode,
-    Instrumentation,
-    JsonlSink,
-    PerformanceRecord,
-    PerformanceRecorder,
-    UsageSummary,
-    read_records,
-    summarize_usage,
-    usage_to_csv,
-    usage_to_json,
-)
 from shared_ollama._timeouts import TimeoutPolicy
 from shared_ollama._tool_schema import tool_from_function
 from shared_ollama._types import (
@@ -113,7 +81,103 @@ from shared_ollama._types import (
     VersionResponse,
 )
 from shared_ollama._version import __version__
-from shared_ollama._warm import WarmResult, warm_models
+
+if TYPE_CHECKING:
+    from shared_ollama._binary import OllamaBinaryNotFoundError, find_ollama_binary
+    from shared_ollama._daemon import DaemonInfo, StopResult, start_daemon, stop_daemon
+    from shared_ollama._daemon_files import DaemonSettings
+    from shared_ollama._daemon_status import DaemonStatus, daemon_status
+    from shared_ollama._plugins import (
+        PluginError,
+        PluginInfo,
+        PluginLoadError,
+        PluginNotFoundError,
+        PluginWarning,
+        configure_llama_index,
+        init_chat_model,
+        list_plugins,
+        load_plugin,
+    )
+    from shared_ollama._plugins import create as create_plugin
+    from shared_ollama._replay import ReplayServer
+    from shared_ollama._serve_env import (
+        MachineInfo,
+        ServeEnvironment,
+        memory_budget_bytes,
+        serve_environment,
+    )
+    from shared_ollama._telemetry import (
+        CallObservation,
+        CaptureMode,
+        Instrumentation,
+        JsonlSink,
+        PerformanceRecord,
+        PerformanceRecorder,
+        UsageSummary,
+        read_records,
+        summarize_usage,
+        usage_to_csv,
+        usage_to_json,
+    )
+    from shared_ollama._warm import WarmResult, warm_models
+
+
+# Daemon, plugin and replay helpers load on first use: `import shared_ollama` stays cheap.
+_LAZY: dict[str, tuple[str, str]] = {
+    "CallObservation": ("shared_ollama._telemetry", "CallObservation"),
+    "CaptureMode": ("shared_ollama._telemetry", "CaptureMode"),
+    "Instrumentation": ("shared_ollama._telemetry", "Instrumentation"),
+    "JsonlSink": ("shared_ollama._telemetry", "JsonlSink"),
+    "PerformanceRecord": ("shared_ollama._telemetry", "PerformanceRecord"),
+    "PerformanceRecorder": ("shared_ollama._telemetry", "PerformanceRecorder"),
+    "UsageSummary": ("shared_ollama._telemetry", "UsageSummary"),
+    "read_records": ("shared_ollama._telemetry", "read_records"),
+    "summarize_usage": ("shared_ollama._telemetry", "summarize_usage"),
+    "usage_to_csv": ("shared_ollama._telemetry", "usage_to_csv"),
+    "usage_to_json": ("shared_ollama._telemetry", "usage_to_json"),
+    "DaemonInfo": ("shared_ollama._daemon", "DaemonInfo"),
+    "DaemonSettings": ("shared_ollama._daemon_files", "DaemonSettings"),
+    "DaemonStatus": ("shared_ollama._daemon_status", "DaemonStatus"),
+    "MachineInfo": ("shared_ollama._serve_env", "MachineInfo"),
+    "OllamaBinaryNotFoundError": ("shared_ollama._binary", "OllamaBinaryNotFoundError"),
+    "PluginError": ("shared_ollama._plugins", "PluginError"),
+    "PluginInfo": ("shared_ollama._plugins", "PluginInfo"),
+    "PluginLoadError": ("shared_ollama._plugins", "PluginLoadError"),
+    "PluginNotFoundError": ("shared_ollama._plugins", "PluginNotFoundError"),
+    "PluginWarning": ("shared_ollama._plugins", "PluginWarning"),
+    "ReplayServer": ("shared_ollama._replay", "ReplayServer"),
+    "ServeEnvironment": ("shared_ollama._serve_env", "ServeEnvironment"),
+    "StopResult": ("shared_ollama._daemon", "StopResult"),
+    "WarmResult": ("shared_ollama._warm", "WarmResult"),
+    "configure_llama_index": ("shared_ollama._plugins", "configure_llama_index"),
+    "create_plugin": ("shared_ollama._plugins", "create"),
+    "daemon_status": ("shared_ollama._daemon_status", "daemon_status"),
+    "find_ollama_binary": ("shared_ollama._binary", "find_ollama_binary"),
+    "init_chat_model": ("shared_ollama._plugins", "init_chat_model"),
+    "list_plugins": ("shared_ollama._plugins", "list_plugins"),
+    "load_plugin": ("shared_ollama._plugins", "load_plugin"),
+    "memory_budget_bytes": ("shared_ollama._serve_env", "memory_budget_bytes"),
+    "serve_environment": ("shared_ollama._serve_env", "serve_environment"),
+    "start_daemon": ("shared_ollama._daemon", "start_daemon"),
+    "stop_daemon": ("shared_ollama._daemon", "stop_daemon"),
+    "warm_models": ("shared_ollama._warm", "warm_models"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import the lazily loaded public names on first access."""
+    try:
+        module_name, attribute = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'shared_ollama' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module_name), attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> builtins.list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 Client = SharedOllamaClient
 """Alias so ``from shared_ollama import Client`` works like ``from ollama import Client``."""

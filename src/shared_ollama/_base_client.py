@@ -12,7 +12,7 @@ import dataclasses
 import platform
 import time
 from collections.abc import Mapping, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
@@ -29,7 +29,6 @@ from shared_ollama._errors import CircuitOpenError, ServerError, SharedOllamaErr
 from shared_ollama._health_gate import HealthGate
 from shared_ollama._host import OllamaHost, parse_host, resolve_host
 from shared_ollama._json import dumps, loads
-from shared_ollama._machine_slots import MachineSlots
 from shared_ollama._resilience_policy import (
     DEFAULT_BREAKER_POLICY,
     DEFAULT_RETRY_POLICY,
@@ -40,7 +39,6 @@ from shared_ollama._retry_budget import budget_for
 from shared_ollama._routing import HostState, rank_hosts
 from shared_ollama._settings import ClientSettings
 from shared_ollama._sticky_options import StickyOptions
-from shared_ollama._telemetry import CallObservation, Instrumentation
 from shared_ollama._timeouts import (
     DEFAULT_TIMEOUT_POLICY,
     PhaseTimeouts,
@@ -49,6 +47,12 @@ from shared_ollama._timeouts import (
     timeout_policy_from,
 )
 from shared_ollama._version import __version__
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from shared_ollama._machine_slots import MachineSlots
+    from shared_ollama._telemetry import CallObservation, Instrumentation
 
 __all__ = ["NOT_GIVEN", "BaseClient", "NotGiven"]
 
@@ -77,8 +81,19 @@ _TRANSITIONS: list[Instrumentation] = []
 def _report_transition(old: BreakerState, new: BreakerState, host: str) -> None:
     """Count breaker state changes on the global OpenTelemetry providers (one reporter per process)."""
     if not _TRANSITIONS:
+        from shared_ollama._telemetry import Instrumentation  # noqa: PLC0415 (loaded on first use)
+
         _TRANSITIONS.append(Instrumentation())
     _TRANSITIONS[0].breaker_transition(host=host, old=old.value, new=new.value)
+
+
+def _machine_slots(base_url: str, slots: int | None, directory: Path | None) -> MachineSlots | None:
+    """The machine-wide cap for one host, when enabled (filelock loads only then)."""
+    if slots is None or directory is None:
+        return None
+    from shared_ollama._machine_slots import MachineSlots  # noqa: PLC0415 (opt-in feature)
+
+    return MachineSlots(base_url, slots, directory=directory)
 
 
 def _user_agent() -> str:
@@ -154,9 +169,7 @@ class BaseClient:
                 auth=httpx.BasicAuth(item.username, item.password or "")
                 if item.username is not None
                 else None,
-                machine=MachineSlots(item.base_url, slots, directory=self._settings.runtime_dir)
-                if slots is not None and self._settings.runtime_dir is not None
-                else None,
+                machine=_machine_slots(item.base_url, slots, self._settings.runtime_dir),
             )
             for item in parsed
         )
@@ -178,11 +191,11 @@ class BaseClient:
             else None
         )
         self.project = project if project is not None else self._settings.project
-        self._instrumentation = (
-            instrumentation
-            if instrumentation is not None
-            else Instrumentation(project=self.project)
-        )
+        if instrumentation is None:
+            from shared_ollama._telemetry import Instrumentation  # noqa: PLC0415 (first client)
+
+            instrumentation = Instrumentation(project=self.project)
+        self._instrumentation = instrumentation
         merged = {
             "content-type": "application/json",
             "accept": "application/json",

@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 import httpx
-from filelock import BaseFileLock
 from httpx import USE_CLIENT_DEFAULT
 
 from shared_ollama import _calls
@@ -41,7 +40,6 @@ from shared_ollama._retrying import RetryController, blocking_sleep, sync_retryi
 from shared_ollama._routing import HostState
 from shared_ollama._settings import ClientSettings
 from shared_ollama._stream_state import StreamState
-from shared_ollama._telemetry import CallObservation, Instrumentation
 from shared_ollama._telemetry_hooks import telemetry_retry_hook as _telemetry_retry_hook
 from shared_ollama._timeouts import PhaseTimeouts
 from shared_ollama._types import (
@@ -56,6 +54,11 @@ from shared_ollama._types import (
     StatusResponse,
     VersionResponse,
 )
+
+if TYPE_CHECKING:
+    from filelock import BaseFileLock
+
+    from shared_ollama._telemetry import CallObservation, Instrumentation
 
 __all__ = ["SharedOllamaClient"]
 

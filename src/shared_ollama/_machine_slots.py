@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import os
 import threading
 import time
 from pathlib import Path
@@ -21,20 +20,10 @@ import filelock
 
 from shared_ollama._error_mapping import timeout_error
 
-__all__ = ["DEFAULT_POLL_INTERVAL", "MachineSlots", "default_runtime_dir"]
+__all__ = ["DEFAULT_POLL_INTERVAL", "MachineSlots"]
 
 DEFAULT_POLL_INTERVAL = 0.02
 """Seconds between two tries while every slot is taken."""
-
-
-def default_runtime_dir(environ: dict[str, str] | None = None) -> Path:
-    """``SHARED_OLLAMA_RUNTIME_DIR``, else ``$XDG_RUNTIME_DIR/shared-ollama``, else the cache."""
-    env = os.environ if environ is None else environ
-    if env.get("SHARED_OLLAMA_RUNTIME_DIR"):
-        return Path(env["SHARED_OLLAMA_RUNTIME_DIR"])
-    if env.get("XDG_RUNTIME_DIR"):
-        return Path(env["XDG_RUNTIME_DIR"]) / "shared-ollama"
-    return Path.home() / ".cache" / "shared-ollama" / "run"
 
 
 class MachineSlots:

@@ -13,14 +13,17 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import httpx
 
 from shared_ollama._breaker import BreakerState, CircuitBreaker
 from shared_ollama._host import OllamaHost
-from shared_ollama._machine_slots import MachineSlots
 from shared_ollama._retry_budget import RetryBudget
 from shared_ollama._warmth import LoadedModels
+
+if TYPE_CHECKING:
+    from shared_ollama._machine_slots import MachineSlots
 
 __all__ = ["DEFAULT_CATALOG_TTL", "HostState", "ModelCatalog", "rank_hosts"]
 

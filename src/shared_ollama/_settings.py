@@ -20,9 +20,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from shared_ollama._machine_slots import default_runtime_dir
+__all__ = ["ClientSettings", "default_runtime_dir"]
 
-__all__ = ["ClientSettings"]
+
+def default_runtime_dir(environ: dict[str, str] | None = None) -> Path:
+    """``SHARED_OLLAMA_RUNTIME_DIR``, else ``$XDG_RUNTIME_DIR/shared-ollama``, else the cache."""
+    env = os.environ if environ is None else environ
+    if env.get("SHARED_OLLAMA_RUNTIME_DIR"):
+        return Path(env["SHARED_OLLAMA_RUNTIME_DIR"])
+    if env.get("XDG_RUNTIME_DIR"):
+        return Path(env["XDG_RUNTIME_DIR"]) / "shared-ollama"
+    return Path.home() / ".cache" / "shared-ollama" / "run"
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from tenacity import RetryCallState
+if TYPE_CHECKING:
+    from tenacity import RetryCallState
 
-from shared_ollama._telemetry import CallObservation
+    from shared_ollama._telemetry import CallObservation
 
 __all__ = ["telemetry_retry_hook"]
 
