@@ -157,8 +157,7 @@ def test_full_queue_surfaces_busy_through_ollama_but_not_through_us(
         while httpx.get(server.url + "/api/ps", timeout=10).json()["models"]:
             time.sleep(0.1)
 
-    bare = ollama.Client(server.url)
-    with SharedOllamaClient(server.url) as ours:
+    with ollama.Client(server.url) as bare, SharedOllamaClient(server.url) as ours:
         unload()
         bare_busy, bare_other = flood(lambda: bare.chat(live_model, MESSAGES, options=options))
         unload()
