@@ -72,12 +72,23 @@ REPLACEMENTS: list[tuple[str, str]] = [
     ),
     ("    def _give_slot(", "    async def _give_slot("),
     ("self._give_slot(route,", "await self._give_slot(route,"),
+    # Shielded: a task cancelled while handing its slot back must still hand it back.
+    (
+        "        self._finish_slot(route, busy=busy)",
+        "        await asyncio.shield(self._finish_slot(route, busy=busy))",
+    ),
+    ("    def _finish_slot(", "    async def _finish_slot("),
+    (
+        "            return self._take_slot(route, phases)",
+        "            return await self._take_slot(route, phases)",
+    ),
+    ("    def _queue(", "    async def _queue("),
+    ("            lease = self._queue(", "            lease = await self._queue("),
     (
         "lease = route.machine.acquire(phases.pool)",
         "lease = await route.machine.acquire_async(phases.pool)",
     ),
     ("    def _take_slot(", "    async def _take_slot("),
-    ("            lease = self._take_slot(", "            lease = await self._take_slot("),
     ("    def _refresh_routes(", "    async def _refresh_routes("),
     ("response = self._http.get(", "response = await self._http.get("),
     ("    def _with_retries(", "    async def _with_retries("),
@@ -85,8 +96,8 @@ REPLACEMENTS: list[tuple[str, str]] = [
         "attempt: Callable[[float | None, list[HostState]], T],",
         "attempt: Callable[[float | None, list[HostState]], Awaitable[T]],",
     ),
-    ("        self._refresh_routes(call)", "        await self._refresh_routes(call)"),
-    ("            self._gate.require()", "            await self._gate.arequire()"),
+    ("            self._refresh_routes(call)", "            await self._refresh_routes(call)"),
+    ("                self._gate.require()", "                await self._gate.arequire()"),
     ("        for retry_state in retrying:", "        async for retry_state in retrying:"),
     (
         "                result = attempt(deadline, tried)",

@@ -28,7 +28,7 @@ from shared_ollama._error_mapping import (
     error_from_status,
     timeout_error,
 )
-from shared_ollama._errors import ServerBusyError, SharedOllamaError
+from shared_ollama._errors import RequestTimeoutError, ServerBusyError, SharedOllamaError
 from shared_ollama._health_gate import HealthGate
 from shared_ollama._resilience_policy import (
     DEFAULT_BREAKER_POLICY,
@@ -200,10 +200,23 @@ class SharedOllamaClient(BaseClient):
                 raise
         return lease
 
+    def _queue(
+        self, route: HostState, phases: PhaseTimeouts, permit: Permit
+    ) -> BaseFileLock | None:
+        """Wait for a slot; a wait that times out is ours, not the server's: no breaker failure."""
+        try:
+            return self._take_slot(route, phases)
+        except RequestTimeoutError:
+            permit.release()
+            raise
+
     def _give_slot(self, route: HostState, lease: BaseFileLock | None, *, busy: bool) -> None:
         route.in_flight -= 1
         if lease is not None and route.machine is not None:
             route.machine.release(lease)
+        self._finish_slot(route, busy=busy)
+
+    def _finish_slot(self, route: HostState, *, busy: bool) -> None:
         limit, condition = self._limit(route)
         with condition:
             limit.finish(busy=busy)
@@ -212,7 +225,12 @@ class SharedOllamaClient(BaseClient):
     def _refresh_routes(self, call: ApiCall[Any]) -> None:
         for route, path in self._stale_routes(call):
             try:
-                response = self._http.get(route.base + path, timeout=_LISTING_TIMEOUT)
+                response = self._http.get(
+                    route.base + path,
+                    timeout=_LISTING_TIMEOUT,
+                    headers=self._request_headers,
+                    auth=route.auth or USE_CLIENT_DEFAULT,
+                )
             except httpx.HTTPError:
                 self._record_listing(route, path, None)
                 continue
@@ -225,12 +243,12 @@ class SharedOllamaClient(BaseClient):
         attempt: Callable[[float | None, list[HostState]], T],
         observation: CallObservation | None,
     ) -> T:
-        if self._gate is not None:
-            self._gate.require()
-        self._refresh_routes(call)
         deadline = self._deadline()
         tried: list[HostState] = []
         try:
+            if self._gate is not None:
+                self._gate.require()
+            self._refresh_routes(call)
             # The first attempt runs bare: most calls succeed, and the retry machinery is only
             # built once one has failed.
             try:
@@ -282,7 +300,7 @@ class SharedOllamaClient(BaseClient):
         tried.append(route)
         try:
             phases = self._phase_timeouts(call, deadline, route)
-            lease = self._take_slot(route, phases)
+            lease = self._queue(route, phases, permit)
             busy = False
             try:
                 request = self._build_request(self._http, call, phases, route)
@@ -318,7 +336,7 @@ class SharedOllamaClient(BaseClient):
         tried.append(route)
         try:
             phases = self._phase_timeouts(call, deadline, route)
-            lease = self._take_slot(route, phases)
+            lease = self._queue(route, phases, permit)
             try:
                 request = self._build_request(self._http, call, phases, route)
                 try:

@@ -37,6 +37,7 @@ class StickyOptions:
         options = payload.get("options")
         asked_ctx = options.get("num_ctx") if isinstance(options, dict) else None
         asked_keep = payload.get("keep_alive")
+        remember_keep = asked_keep is not None and not _unloads(asked_keep)
         with self._lock:
             known_ctx = (
                 self._num_ctx.setdefault(model, asked_ctx)
@@ -45,7 +46,7 @@ class StickyOptions:
             )
             known_keep = (
                 self._keep_alive.setdefault(model, asked_keep)
-                if asked_keep is not None
+                if remember_keep
                 else self._keep_alive.get(model)
             )
             conflict = (
@@ -78,3 +79,11 @@ class StickyOptions:
 
     def __repr__(self) -> str:
         return f"StickyOptions(num_ctx={self._num_ctx!r}, keep_alive={self._keep_alive!r})"
+
+
+def _unloads(keep_alive: Any) -> bool:
+    """Whether ``keep_alive`` asks Ollama to unload the model now (0, "0", "0s", "0m"...)."""
+    if isinstance(keep_alive, int | float):
+        return keep_alive == 0
+    text = str(keep_alive).strip().rstrip("smh")
+    return text in ("0", "0.0", "")

@@ -122,7 +122,13 @@ class StreamState(Generic[T]):
         )
 
     def _accept(self, value: Any) -> T:
-        if isinstance(value, dict) and "error" in value:
+        if not isinstance(value, dict):
+            raise error_from_invalid_reply(
+                ValueError(f"a stream line is {type(value).__name__}, not an object"),
+                path=self._call.path,
+                host=self._host,
+            )
+        if "error" in value:
             raise error_from_stream_line(
                 value,
                 partial=self.partial,

@@ -20,6 +20,8 @@ def telemetry_retry_hook(observation: CallObservation) -> Callable[[RetryCallSta
         outcome = state.outcome
         exc = outcome.exception() if outcome is not None and outcome.failed else None
         if exc is not None:
-            observation.retry(state.attempt_number, exc)
+            observation.retry(
+                state.attempt_number + 1, exc
+            )  # the first attempt ran before tenacity
 
     return before_sleep

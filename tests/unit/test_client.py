@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable
 from typing import Any
@@ -452,3 +453,95 @@ def test_total_failure_costs_about_one_attempt_per_request() -> None:
         with pytest.raises(OllamaUnavailableError):
             client.version()
     assert attempts / 500 <= 1.2
+
+
+def test_stream_line_that_is_not_an_object_is_a_server_error(make_api: MakeApi) -> None:
+    """A stream line that is JSON but not an object raises ServerError, not AttributeError."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/ps":
+            return httpx.Response(200, json={"models": []})
+        return httpx.Response(200, stream=ChunkedBody([b'"proxy says hi"\n']))
+
+    with pytest.raises(ServerError, match="not an object"):
+        make_api(handler).run("chat", "m", [], stream=True)
+
+
+def test_waiting_for_our_own_slot_never_opens_the_breaker() -> None:
+    """Pool timeouts in our own queue are not the server's fault: the breaker stays closed."""
+    import threading
+
+    from shared_ollama import (
+        BreakerState,
+        RequestTimeoutError,
+        RetryPolicy,
+        SharedOllamaClient,
+        TimeoutPolicy,
+    )
+    from shared_ollama._breaker_registry import breaker_for
+
+    release = threading.Event()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/generate":
+            release.wait(10)
+        return httpx.Response(
+            200, json={"version": "1", "model": "m", "response": "", "done": True}
+        )
+
+    client = SharedOllamaClient(
+        "http://queue.test:1",
+        transport=httpx.MockTransport(handler),
+        max_in_flight=1,
+        retry=RetryPolicy(attempts=1),
+        timeout=TimeoutPolicy(pool=0.01),
+    )
+    slow = threading.Thread(target=lambda: client.generate("m", "x"))
+    slow.start()
+    try:
+        for _ in range(6):
+            with pytest.raises(RequestTimeoutError) as caught:
+                client.version()
+            assert caught.value.phase == "pool"
+        assert breaker_for("http://queue.test:1").state is BreakerState.CLOSED
+    finally:
+        release.set()
+        slow.join(10)
+    assert client.version().version == "1"
+
+
+def test_async_slot_survives_cancellation_while_handing_it_back() -> None:
+    """A call cancelled while it waits to hand its slot back still hands it back."""
+    import asyncio
+
+    from shared_ollama import AsyncSharedOllamaClient
+
+    base = "http://cancel.test:1"
+    held: list[asyncio.Condition] = []
+
+    async def run() -> int:
+        async def handler(request: httpx.Request) -> httpx.Response:
+            if held:
+                await held[0].acquire()  # the slot's lock is now taken when the reply returns
+            return httpx.Response(200, json={"version": "1"})
+
+        async with AsyncSharedOllamaClient(
+            base, transport=httpx.MockTransport(handler), max_in_flight=1
+        ) as client:
+            await client.version()
+            limit, condition = client._limits[base]
+            held.append(condition)
+            task = asyncio.ensure_future(client.version())
+            for _ in range(10):
+                await asyncio.sleep(0)
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            held.clear()
+            condition.release()
+            for _ in range(10):
+                await asyncio.sleep(0)
+            assert (await client.version()).version == "1"
+            return limit.in_flight
+
+    assert asyncio.run(run()) == 0

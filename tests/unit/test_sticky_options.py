@@ -51,3 +51,11 @@ def test_client_sends_sticky_num_ctx_on_later_calls() -> None:
         client.chat("m", [], options={"num_ctx": 4096})
         client.chat("m", [])
     assert bodies[1]["options"] == {"num_ctx": 4096}
+
+
+@pytest.mark.parametrize("unload", [0, "0", "0s", "0m", 0.0])
+def test_sticky_options_never_remember_an_unload(unload: object) -> None:
+    """keep_alive=0 unloads the model once; it is not replayed on later calls."""
+    sticky = StickyOptions()
+    assert sticky.apply({"model": "m", "keep_alive": unload}) is None
+    assert sticky.apply({"model": "m"}) is None
