@@ -306,6 +306,8 @@ class AsyncSharedOllamaClient(BaseClient):
             phases = self._phase_timeouts(call, deadline, route)
             lease = await self._queue(route, phases, permit)
             busy = False
+            if deadline is not None:  # the wait for a slot came out of the call's deadline
+                phases = self._phase_timeouts(call, deadline, route)
             try:
                 request = self._build_request(self._http, call, phases, route)
                 try:
@@ -341,6 +343,8 @@ class AsyncSharedOllamaClient(BaseClient):
         try:
             phases = self._phase_timeouts(call, deadline, route)
             lease = await self._queue(route, phases, permit)
+            if deadline is not None:  # the wait for a slot came out of the call's deadline
+                phases = self._phase_timeouts(call, deadline, route)
             try:
                 request = self._build_request(self._http, call, phases, route)
                 try:

@@ -398,7 +398,12 @@ class BaseClient:
     def _map_exception(
         self, call: ApiCall[Any], exc: Exception, phases: PhaseTimeouts, route: HostState
     ) -> SharedOllamaError:
-        timeout = phases.read if isinstance(exc, httpx.ReadTimeout) else phases.connect
+        limits: dict[type[Exception], float | None] = {
+            httpx.ReadTimeout: phases.read,
+            httpx.WriteTimeout: phases.write,
+            httpx.PoolTimeout: phases.pool,
+        }
+        timeout = limits.get(type(exc), phases.connect)
         return error_from_exception(exc, host=route.base, model=call.model, timeout=timeout)
 
     def __repr__(self) -> str:

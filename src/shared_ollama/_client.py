@@ -302,6 +302,8 @@ class SharedOllamaClient(BaseClient):
             phases = self._phase_timeouts(call, deadline, route)
             lease = self._queue(route, phases, permit)
             busy = False
+            if deadline is not None:  # the wait for a slot came out of the call's deadline
+                phases = self._phase_timeouts(call, deadline, route)
             try:
                 request = self._build_request(self._http, call, phases, route)
                 try:
@@ -337,6 +339,8 @@ class SharedOllamaClient(BaseClient):
         try:
             phases = self._phase_timeouts(call, deadline, route)
             lease = self._queue(route, phases, permit)
+            if deadline is not None:  # the wait for a slot came out of the call's deadline
+                phases = self._phase_timeouts(call, deadline, route)
             try:
                 request = self._build_request(self._http, call, phases, route)
                 try:

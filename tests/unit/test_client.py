@@ -545,3 +545,17 @@ def test_async_slot_survives_cancellation_while_handing_it_back() -> None:
             return limit.in_flight
 
     assert asyncio.run(run()) == 0
+
+
+def test_write_timeout_reports_the_write_limit(make_api: MakeApi) -> None:
+    """A write stall names the write limit, not the connect one."""
+    from shared_ollama import RequestTimeoutError, TimeoutPolicy
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.WriteTimeout("stalled", request=request)
+
+    api = make_api(handler, timeout=TimeoutPolicy(connect=3, write=7))
+    with pytest.raises(RequestTimeoutError) as caught:
+        api.run("version")
+    assert caught.value.phase == "write"
+    assert caught.value.timeout == 7
