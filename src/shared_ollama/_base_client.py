@@ -23,6 +23,7 @@ from shared_ollama._error_mapping import (
     error_from_exception,
     error_from_invalid_reply,
     error_from_status,
+    error_from_stream_line,
     timeout_error,
 )
 from shared_ollama._errors import CircuitOpenError, ServerError, SharedOllamaError
@@ -384,7 +385,10 @@ class BaseClient:
                 host=route.base,
             ) from None
         if isinstance(data, dict) and "error" in data and len(data) == 1:
-            raise error_from_status(500, body, model=call.model, host=route.base)
+            # An error with status 200 is classified by its text, as in a stream.
+            raise error_from_stream_line(
+                data, partial="", chunks_received=0, model=call.model, host=route.base
+            )
         if call.operation is not None and call.model is not None:
             route.loaded.mark_warm(call.model)
         try:

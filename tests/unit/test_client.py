@@ -559,3 +559,13 @@ def test_write_timeout_reports_the_write_limit(make_api: MakeApi) -> None:
         api.run("version")
     assert caught.value.phase == "write"
     assert caught.value.timeout == 7
+
+
+def test_error_body_with_status_200_is_classified_by_its_text(make_api: MakeApi) -> None:
+    """{"error": "model ... not found"} sent with 200 is still a ModelNotFoundError, not retried."""
+    api = make_api(
+        lambda r: httpx.Response(200, json={"error": 'model "x" not found, try pulling it first'})
+    )
+    with pytest.raises(ModelNotFoundError):
+        api.run("show", "x")
+    assert len(api.requests) == 1
