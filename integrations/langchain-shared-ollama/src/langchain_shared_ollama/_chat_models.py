@@ -16,13 +16,17 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from pydantic import model_validator
 from typing_extensions import Self
 
-from langchain_shared_ollama._chat_output import PROVIDER, ai_message, chat_chunk
+from langchain_shared_ollama._chat_output import ai_message, chat_chunk
 from langchain_shared_ollama._messages import to_ollama_messages
 from langchain_shared_ollama._model_check import check_model
 from langchain_shared_ollama._options import reconcile_max_tokens, resolve_stop
 from langchain_shared_ollama._profile import STATIC_PROFILE, profile_from_show
 from langchain_shared_ollama._request import RequestDefaults, chat_request
-from langchain_shared_ollama._shared_fields import ConnectionFields, SamplingFields
+from langchain_shared_ollama._shared_fields import (
+    ConnectionFields,
+    SamplingFields,
+    langsmith_params,
+)
 from langchain_shared_ollama._structured_output import StructuredOutputMethod, structured_output
 from langchain_shared_ollama._tools import ToolChoice, format_tools, select_tools
 
@@ -134,20 +138,7 @@ class ChatSharedOllama(BaseChatModel, ConnectionFields, SamplingFields):
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
         """Return LangSmith's standard parameters, honouring a per-call ``model``."""
-        params = LangSmithParams(
-            ls_provider=PROVIDER,
-            ls_model_name=kwargs.get("model") or self.model,
-            ls_model_type="chat",
-        )
-        temperature = kwargs.get("temperature", self.temperature)
-        if temperature is not None:
-            params["ls_temperature"] = temperature
-        max_tokens = kwargs.get("max_tokens", kwargs.get("num_predict", self.num_predict))
-        if max_tokens is not None:
-            params["ls_max_tokens"] = max_tokens
-        if ls_stop := stop or self.stop:
-            params["ls_stop"] = ls_stop
-        return params
+        return langsmith_params(self, "chat", stop, kwargs)
 
     # -- profile -------------------------------------------------------------------------
 

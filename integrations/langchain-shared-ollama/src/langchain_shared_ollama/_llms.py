@@ -15,12 +15,15 @@ from langchain_core.outputs import Generation, GenerationChunk, LLMResult
 from pydantic import model_validator
 from typing_extensions import Self
 
-from langchain_shared_ollama._chat_output import PROVIDER
 from langchain_shared_ollama._llm_output import generation, generation_chunk
 from langchain_shared_ollama._model_check import check_model
 from langchain_shared_ollama._options import reconcile_max_tokens, resolve_stop
 from langchain_shared_ollama._request import RequestDefaults, generate_request
-from langchain_shared_ollama._shared_fields import ConnectionFields, SamplingFields
+from langchain_shared_ollama._shared_fields import (
+    ConnectionFields,
+    SamplingFields,
+    langsmith_params,
+)
 
 if TYPE_CHECKING:
     from langchain_core.callbacks import (
@@ -88,20 +91,7 @@ class SharedOllamaLLM(BaseLLM, ConnectionFields, SamplingFields):
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
         """Return LangSmith's standard parameters, honouring a per-call ``model``."""
-        params = LangSmithParams(
-            ls_provider=PROVIDER,
-            ls_model_name=kwargs.get("model") or self.model,
-            ls_model_type="llm",
-        )
-        temperature = kwargs.get("temperature", self.temperature)
-        if temperature is not None:
-            params["ls_temperature"] = temperature
-        max_tokens = kwargs.get("max_tokens", kwargs.get("num_predict", self.num_predict))
-        if max_tokens is not None:
-            params["ls_max_tokens"] = max_tokens
-        if ls_stop := stop or self.stop:
-            params["ls_stop"] = ls_stop
-        return params
+        return langsmith_params(self, "llm", stop, kwargs)
 
     def _request(
         self, prompt: str, stop: list[str] | None, call: dict[str, Any], *, stream: bool

@@ -7,14 +7,16 @@ client). :class:`SamplingFields` are Ollama's runtime options under their Ollama
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
+from langchain_core.language_models import LangSmithParams
 from pydantic import BaseModel, Field, PrivateAttr, SecretStr
 
+from langchain_shared_ollama._chat_output import PROVIDER
 from langchain_shared_ollama._client_factory import LazyClients, client_settings
 from langchain_shared_ollama._options import SAMPLING_OPTIONS
 
-__all__ = ["ConnectionFields", "SamplingFields"]
+__all__ = ["ConnectionFields", "SamplingFields", "langsmith_params"]
 
 
 class ConnectionFields(BaseModel):
@@ -128,3 +130,23 @@ class SamplingFields(BaseModel):
 
     def _option_values(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in SAMPLING_OPTIONS}
+
+
+def langsmith_params(
+    model: Any, model_type: Literal["chat", "llm"], stop: list[str] | None, kwargs: dict[str, Any]
+) -> LangSmithParams:
+    """LangSmith's standard parameters for a chat model or LLM, honouring per-call overrides."""
+    params = LangSmithParams(
+        ls_provider=PROVIDER,
+        ls_model_name=kwargs.get("model") or model.model,
+        ls_model_type=model_type,
+    )
+    temperature = kwargs.get("temperature", model.temperature)
+    if temperature is not None:
+        params["ls_temperature"] = temperature
+    max_tokens = kwargs.get("max_tokens", kwargs.get("num_predict", model.num_predict))
+    if max_tokens is not None:
+        params["ls_max_tokens"] = max_tokens
+    if ls_stop := stop or model.stop:
+        params["ls_stop"] = ls_stop
+    return params
