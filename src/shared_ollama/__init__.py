@@ -34,6 +34,7 @@ from shared_ollama._errors import (
     InvalidRequestError,
     ModelNotFoundError,
     OllamaUnavailableError,
+    ReplyTooLargeError,
     RequestError,
     RequestTimeoutError,
     ResponseError,
@@ -52,6 +53,7 @@ from shared_ollama._health import (
 )
 from shared_ollama._health_gate import HealthGate
 from shared_ollama._host import OllamaHost, get_ollama_base_url, parse_host, resolve_base_url
+from shared_ollama._reply_limits import ReplyLimits
 from shared_ollama._resilience_policy import BreakerPolicy, RetryPolicy, is_testing, set_testing
 from shared_ollama._timeouts import TimeoutPolicy
 from shared_ollama._tool_schema import tool_from_function
@@ -231,6 +233,8 @@ __all__ = [
     "ProcessResponse",
     "ProgressResponse",
     "ReplayServer",
+    "ReplyLimits",
+    "ReplyTooLargeError",
     "RequestError",
     "RequestTimeoutError",
     "ResponseError",

@@ -30,6 +30,7 @@ from shared_ollama._errors import CircuitOpenError, ServerError, SharedOllamaErr
 from shared_ollama._health_gate import HealthGate
 from shared_ollama._host import OllamaHost, parse_host, resolve_host
 from shared_ollama._json import dumps, loads
+from shared_ollama._reply_limits import DEFAULT_REPLY_LIMITS, ReplyLimits
 from shared_ollama._resilience_policy import (
     DEFAULT_BREAKER_POLICY,
     DEFAULT_RETRY_POLICY,
@@ -40,6 +41,7 @@ from shared_ollama._retry_budget import budget_for
 from shared_ollama._routing import HostState, rank_hosts
 from shared_ollama._settings import ClientSettings
 from shared_ollama._sticky_options import StickyOptions
+from shared_ollama._stream_state import StreamState
 from shared_ollama._timeouts import (
     DEFAULT_TIMEOUT_POLICY,
     PhaseTimeouts,
@@ -128,6 +130,8 @@ class BaseClient:
         health_gate: ``True`` to check the server's health before calls (once, then trusted
             for a few seconds), failing at once with the reason when it is down; or a
             :class:`~shared_ollama.HealthGate` to share between clients.
+        limits: The size limits of one stream line and of one whole reply, streamed or not
+            (:class:`~shared_ollama.ReplyLimits`; 16 MiB and 256 MiB by default).
         settings: Environment-derived defaults (tests pass their own).
     """
 
@@ -145,6 +149,7 @@ class BaseClient:
         instrumentation: Instrumentation | None = None,
         machine_slots: int | None = None,
         health_gate: bool | HealthGate = False,
+        limits: ReplyLimits = DEFAULT_REPLY_LIMITS,
         settings: ClientSettings | None = None,
     ) -> None:
         self._settings = settings if settings is not None else ClientSettings.from_environ()
@@ -182,6 +187,9 @@ class BaseClient:
             else timeout_policy_from(timeout)
         )
         self._retry_policy = retry
+        if not isinstance(limits, ReplyLimits):
+            raise TypeError(f"limits={limits!r} must be a shared_ollama.ReplyLimits.")
+        self._reply_limits = limits
         self._sticky = StickyOptions()
         breaker_registry().add_listener(_report_transition)
         self._gate: HealthGate | None = (
@@ -325,6 +333,12 @@ class BaseClient:
         """Raise the ``total`` timeout when the call's overall deadline has passed."""
         if deadline is not None and time.monotonic() > deadline:
             raise timeout_error("total", timeout=self._timeouts.total, host=route.base)
+
+    def _stream_state(
+        self, call: ApiCall[T], route: HostState, observation: CallObservation | None
+    ) -> StreamState[T]:
+        """The decoder of one streamed reply, within this client's size limits."""
+        return StreamState(call, route.base, observation, limits=self._reply_limits)
 
     def _observe(self, call: ApiCall[Any]) -> CallObservation | None:
         """Start telemetry for a model call (chat, generate, embed); admin calls are not traced."""

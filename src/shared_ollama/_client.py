@@ -30,6 +30,7 @@ from shared_ollama._error_mapping import (
 )
 from shared_ollama._errors import RequestTimeoutError, ServerBusyError, SharedOllamaError
 from shared_ollama._health_gate import HealthGate
+from shared_ollama._reply_limits import DEFAULT_REPLY_LIMITS, ReplyLimits
 from shared_ollama._resilience_policy import (
     DEFAULT_BREAKER_POLICY,
     DEFAULT_RETRY_POLICY,
@@ -39,7 +40,6 @@ from shared_ollama._resilience_policy import (
 from shared_ollama._retrying import RetryController, blocking_sleep, sync_retrying
 from shared_ollama._routing import HostState
 from shared_ollama._settings import ClientSettings
-from shared_ollama._stream_state import StreamState
 from shared_ollama._telemetry_hooks import telemetry_retry_hook as _telemetry_retry_hook
 from shared_ollama._timeouts import PhaseTimeouts
 from shared_ollama._types import (
@@ -99,6 +99,7 @@ class SharedOllamaClient(BaseClient):
         machine_slots: Requests in flight to each host from all of this user's processes
             together (default ``SHARED_OLLAMA_MACHINE_SLOTS``; unset: no machine-wide cap).
         health_gate: Check the server's health before calls and fail fast when it is down.
+        limits: Size limits for one stream line and one whole reply (see ``ReplyLimits``).
         settings: What to take from the environment (default: read it now).
         http_client: An ``httpx.Client`` to send through (you keep ownership of it).
         transport: An ``httpx`` transport for the client we create (e.g. ``MockTransport``).
@@ -121,6 +122,7 @@ class SharedOllamaClient(BaseClient):
         instrumentation: Instrumentation | None = None,
         machine_slots: int | None = None,
         health_gate: bool | HealthGate = False,
+        limits: ReplyLimits = DEFAULT_REPLY_LIMITS,
         settings: ClientSettings | None = None,
         http_client: httpx.Client | None = None,
         transport: httpx.BaseTransport | None = None,
@@ -140,6 +142,7 @@ class SharedOllamaClient(BaseClient):
             instrumentation=instrumentation,
             machine_slots=machine_slots,
             health_gate=health_gate,
+            limits=limits,
             settings=settings,
         )
         AdaptiveLimit(max_in_flight)  # validates it
@@ -377,7 +380,7 @@ class SharedOllamaClient(BaseClient):
             opened.route,
             opened.deadline,
         )
-        state = StreamState(call, route.base, observation)
+        state = self._stream_state(call, route, observation)
         try:
             self._limit_reads(response, opened.phases, deadline)
             try:

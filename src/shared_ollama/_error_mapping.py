@@ -16,6 +16,7 @@ from shared_ollama._errors import (
     InvalidRequestError,
     ModelNotFoundError,
     OllamaUnavailableError,
+    ReplyTooLargeError,
     RequestError,
     RequestTimeoutError,
     ResponseError,
@@ -27,11 +28,13 @@ from shared_ollama._errors import (
     TransportError,
 )
 from shared_ollama._json import dumps, loads
+from shared_ollama._ndjson import OversizeError
 
 __all__ = [
     "BUSY_STATUSES",
     "error_from_exception",
     "error_from_invalid_reply",
+    "error_from_oversize",
     "error_from_status",
     "error_from_stream_line",
     "error_text",
@@ -230,6 +233,8 @@ def error_from_exception(
     """
     if isinstance(exc, SharedOllamaError):
         return exc
+    if isinstance(exc, OversizeError):
+        return error_from_oversize(exc, host=host, partial=partial, chunks_received=chunks_received)
     if isinstance(exc, httpx.TimeoutException):
         phase = _timeout_phase(exc, received_bytes=received_bytes)
         return timeout_error(phase, timeout=timeout, host=host)
@@ -277,6 +282,24 @@ def error_from_exception(
         )
     return TransportError(
         f"The exchange with Ollama at {host} failed ({type(exc).__name__}: {exc}).", host=host
+    )
+
+
+def error_from_oversize(
+    exc: OversizeError, *, host: str, partial: str = "", chunks_received: int = 0
+) -> ReplyTooLargeError:
+    """The error for a reply line or a whole reply larger than its limit."""
+    what = "a line of its reply" if exc.limit == "max_line_bytes" else "its reply"
+    return ReplyTooLargeError(
+        f"Ollama at {host} sent {what} larger than {exc.limit}={exc.maximum} bytes ({exc.size} "
+        "bytes had arrived); reading stopped there and the call was not retried. A real Ollama "
+        "never sends that much: check what answers at that address, or raise the limit with "
+        f"ReplyLimits({exc.limit}=...). The text received so far is in `.partial`.",
+        limit=exc.limit,
+        maximum=exc.maximum,
+        partial=partial,
+        chunks_received=chunks_received,
+        host=host,
     )
 
 

@@ -14,6 +14,7 @@ exception escapes the library. The tree::
     │   ├── ServerBusyError          503 queue full, or 429
     │   └── ServerError              any other 5xx
     ├── StreamInterruptedError       a stream broke after its first chunk (``.partial`` kept)
+    │   └── ReplyTooLargeError       a line or a reply passed its size limit (``.limit``)
     ├── CircuitOpenError             the host's breaker is open (``.retry_after``)
     └── PluginError                  an integration plugin (defined in ``_plugins.py``)
         ├── PluginNotFoundError      no such plugin installed (also ``LookupError``)
@@ -38,6 +39,7 @@ __all__ = [
     "InvalidRequestError",
     "ModelNotFoundError",
     "OllamaUnavailableError",
+    "ReplyTooLargeError",
     "RequestError",
     "RequestTimeoutError",
     "ResponseError",
@@ -215,6 +217,40 @@ class StreamInterruptedError(SharedOllamaError):
         self.partial = partial
         self.chunks_received = chunks_received
         self.error = error
+
+
+class ReplyTooLargeError(StreamInterruptedError):
+    """A reply line, or a whole reply, was larger than its limit; reading stopped there.
+
+    Raised for streamed and non-streamed replies alike (a broken or hostile server, a
+    decompression bomb). It is never retried: bytes of the reply had arrived.
+
+    Attributes:
+        limit: The limit passed: ``max_line_bytes`` or ``max_reply_bytes`` (see
+            :class:`~shared_ollama.ReplyLimits`).
+        maximum: Its value, in bytes.
+        partial: The text of the chunks received before the limit was passed.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        limit: str,
+        maximum: int,
+        partial: str,
+        chunks_received: int,
+        host: str | None = None,
+    ) -> None:
+        super().__init__(
+            message,
+            partial=partial,
+            chunks_received=chunks_received,
+            error=f"{limit}={maximum} exceeded",
+            host=host,
+        )
+        self.limit = limit
+        self.maximum = maximum
 
 
 class CircuitOpenError(SharedOllamaError):

@@ -17,7 +17,8 @@ from shared_ollama._error_mapping import (
     error_from_stream_line,
 )
 from shared_ollama._errors import SharedOllamaError, StreamInterruptedError
-from shared_ollama._ndjson import MalformedLineError, NDJSONDecoder
+from shared_ollama._ndjson import MalformedLineError, OversizeError, decode_line
+from shared_ollama._reply_limits import DEFAULT_REPLY_LIMITS, ReplyLimits
 
 __all__ = ["ChunkObserver", "StreamState"]
 
@@ -49,25 +50,33 @@ class StreamState(Generic[T]):
         call: The call whose reply this is.
         host: The server's base URL, for error messages.
         observer: Receives each decoded chunk (may be ``None``).
+        limits: The line and reply size limits.
     """
 
     __slots__ = (
         "_call",
-        "_decoder",
         "_done",
         "_extract",
         "_host",
+        "_lines",
         "_observer",
         "_parts",
         "chunks",
         "last",
     )
 
-    def __init__(self, call: ApiCall[T], host: str, observer: ChunkObserver | None = None) -> None:
+    def __init__(
+        self,
+        call: ApiCall[T],
+        host: str,
+        observer: ChunkObserver | None = None,
+        *,
+        limits: ReplyLimits = DEFAULT_REPLY_LIMITS,
+    ) -> None:
         self._call = call
         self._host = host
         self._observer = observer
-        self._decoder = NDJSONDecoder()
+        self._lines = limits.splitter()
         self._parts: list[str] = []
         self._extract = {"chat": _chat_text, "generate": _generate_text}.get(call.partial or "")
         self._done = False
@@ -83,21 +92,18 @@ class StreamState(Generic[T]):
         """Decode a network chunk into the typed chunks it completes.
 
         Raises:
-            SharedOllamaError: An error line, or a line that is not JSON.
+            SharedOllamaError: An error line, a line that is not JSON, or a size limit passed
+                (:class:`~shared_ollama.ReplyTooLargeError`, with the text so far).
         """
         try:
-            values = self._decoder.feed(data)
-        except MalformedLineError as exc:
+            lines = self._lines.feed(data)
+        except OversizeError as exc:
             raise self.failure(exc) from None
-        return [self._accept(value) for value in values] if values else []
+        return [self._accept_line(line) for line in lines] if lines else []
 
     def finish(self) -> list[T]:
         """The stream ended: return a last unterminated chunk, or raise if ``done`` never came."""
-        try:
-            values = self._decoder.flush()
-        except MalformedLineError as exc:
-            raise self.failure(exc) from None
-        items = [self._accept(value) for value in values]
+        items = [self._accept_line(line) for line in self._lines.flush()]
         if self._extract is not None and not self._done:
             raise StreamInterruptedError(
                 f"The stream from Ollama at {self._host} ended after {self.chunks} chunk(s) "
@@ -121,13 +127,19 @@ class StreamState(Generic[T]):
             chunks_received=self.chunks,
         )
 
+    def _accept_line(self, line: bytes) -> T:
+        try:
+            value = decode_line(line)
+        except MalformedLineError as exc:
+            raise self.failure(exc) from None
+        return self._accept(value)
+
     def _accept(self, value: Any) -> T:
         if not isinstance(value, dict):
-            raise error_from_invalid_reply(
-                ValueError(f"a stream line is {type(value).__name__}, not an object"),
-                path=self._call.path,
-                host=self._host,
-            )
+            problem = ValueError(f"a stream line is {type(value).__name__}, not an object")
+            if self.chunks:  # mid-stream: the text so far is kept (StreamInterruptedError)
+                raise self.failure(problem)
+            raise error_from_invalid_reply(problem, path=self._call.path, host=self._host)
         if "error" in value:
             raise error_from_stream_line(
                 value,

@@ -20,6 +20,7 @@ from shared_ollama._errors import (
     InvalidRequestError,
     ModelNotFoundError,
     OllamaUnavailableError,
+    ReplyTooLargeError,
     RequestError,
     RequestTimeoutError,
     ResponseError,
@@ -74,6 +75,13 @@ CASES: list[tuple[str, BaseException, FailureClass | None]] = [
     (
         "error line mid-stream",
         StreamInterruptedError("broke", partial="Hel", chunks_received=3, error="x"),
+        FailureClass.BROKEN_STREAM,
+    ),
+    (
+        "reply over its size limit",
+        ReplyTooLargeError(
+            "too big", limit="max_line_bytes", maximum=10, partial="Hel", chunks_received=3
+        ),
         FailureClass.BROKEN_STREAM,
     ),
     ("circuit open", CircuitOpenError("open", retry_after=3.0), None),

@@ -27,7 +27,7 @@ PUBLIC = {
     "ServeEnvironment", "ServiceHealth", "StopResult", "WarmResult", "acheck_service_health",
     "check_service_health", "daemon_status", "ensure_service_running", "find_ollama_binary",
     "memory_budget_bytes", "serve_environment", "start_daemon", "stop_daemon",
-    "wait_until_ready", "warm_models", "chat", "copy", "create", "delete", "embed", "embeddings",
+    "wait_until_ready", "warm_models", "ReplyLimits", "ReplyTooLargeError", "chat", "copy", "create", "delete", "embed", "embeddings",
     "generate", "list", "ps", "pull", "push", "show",
 }  # fmt: skip
 
