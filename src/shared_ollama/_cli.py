@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 from shared_ollama._errors import SharedOllamaError
+from shared_ollama._host import mask_url
 
 __all__ = [
     "COMMAND_MODULES",
@@ -126,7 +127,7 @@ def echo(text: str = "") -> None:
 
 def warn(text: str) -> None:
     """Print a message to stderr, prefixed with the program's name."""
-    sys.stderr.write(f"shared-ollama: {text}\n")
+    sys.stderr.write(f"shared-ollama: {mask_url(text)}\n")
 
 
 def emit_json(data: Any) -> None:
@@ -148,7 +149,7 @@ def rich_console() -> Any | None:
 def fail(exc: BaseException, args: argparse.Namespace) -> int:
     """Report ``exc`` (as JSON with ``--json``, else on stderr); returns :data:`EXIT_FAILURE`."""
     if getattr(args, "json", False):
-        emit_json({"ok": False, "error": str(exc), "type": type(exc).__name__})
+        emit_json({"ok": False, "error": mask_url(str(exc)), "type": type(exc).__name__})
     else:
         warn(str(exc))
     return EXIT_FAILURE

@@ -27,6 +27,7 @@ from shared_ollama._errors import (
     TimeoutPhase,
     TransportError,
 )
+from shared_ollama._host import mask_url
 from shared_ollama._json import dumps, loads
 from shared_ollama._ndjson import OversizeError
 
@@ -210,6 +211,11 @@ def timeout_error(phase: TimeoutPhase, *, timeout: float | None, host: str) -> R
     )
 
 
+def _describe(exc: BaseException) -> str:
+    """A foreign exception's text, with any credentials in an address it quotes hidden."""
+    return mask_url(str(exc) or type(exc).__name__)
+
+
 def error_from_exception(
     exc: Exception,
     *,
@@ -244,7 +250,7 @@ def error_from_exception(
         )
     if isinstance(exc, httpx.ConnectError):
         return OllamaUnavailableError(
-            f"Could not connect to Ollama at {host} ({exc or type(exc).__name__}). Is it running? "
+            f"Could not connect to Ollama at {host} ({_describe(exc)}). Is it running? "
             "Start it with `shared-ollama start` (or `ollama serve`), or point OLLAMA_HOST at the "
             "right server.",
             host=host,
@@ -252,13 +258,13 @@ def error_from_exception(
         )
     if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
         return RequestError(
-            f"The address {host} cannot be used ({exc}); give an http:// or https:// URL.",
+            f"The address {host} cannot be used ({_describe(exc)}); give an http:// or https:// URL.",
             host=host,
         )
     if received_bytes and isinstance(exc, httpx.TransportError | ValueError):
         return StreamInterruptedError(
             f"The stream from Ollama at {host} broke after {chunks_received} chunk(s) "
-            f"({type(exc).__name__}: {exc}). The text received so far is in `.partial`; the call "
+            f"({type(exc).__name__}: {_describe(exc)}). The text received so far is in `.partial`; the call "
             "was not retried because output had already been delivered.",
             partial=partial,
             chunks_received=chunks_received,
@@ -268,7 +274,7 @@ def error_from_exception(
     if isinstance(exc, httpx.NetworkError | httpx.RemoteProtocolError | httpx.ProxyError):
         return OllamaUnavailableError(
             f"Ollama at {host} closed the connection before answering ({type(exc).__name__}: "
-            f"{exc}). It may have crashed or restarted; check `shared-ollama status`.",
+            f"{_describe(exc)}). It may have crashed or restarted; check `shared-ollama status`.",
             host=host,
             request_sent=True,
         )
@@ -281,7 +287,8 @@ def error_from_exception(
             host=host,
         )
     return TransportError(
-        f"The exchange with Ollama at {host} failed ({type(exc).__name__}: {exc}).", host=host
+        f"The exchange with Ollama at {host} failed ({type(exc).__name__}: {_describe(exc)}).",
+        host=host,
     )
 
 

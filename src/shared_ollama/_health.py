@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 
 from shared_ollama._errors import ModelNotFoundError, OllamaUnavailableError
-from shared_ollama._host import resolve_host
+from shared_ollama._host import mask_url, resolve_host
 
 __all__ = [
     "DEFAULT_HEALTH_TIMEOUT_S",
@@ -103,8 +103,8 @@ def describe_failure(base_url: str, exc: Exception, *, timeout: float | None = N
         return f"connection refused at {base_url}: {START_HINT}"
     if isinstance(exc, httpx.HTTPError):
         kind = type(exc).__name__
-        return f"{kind} at {base_url}: {exc or 'no details'}; {START_HINT}"
-    return f"{type(exc).__name__} at {base_url}: {exc}"
+        return f"{kind} at {base_url}: {mask_url(str(exc)) or 'no details'}; {START_HINT}"
+    return f"{type(exc).__name__} at {base_url}: {mask_url(str(exc))}"
 
 
 def _json_object(response: httpx.Response) -> dict[str, Any] | None:

@@ -18,13 +18,17 @@ value                              base URL
 =================================  ==================================
 
 Unlike Ollama, a value that cannot be parsed is never replaced by a default in silence: it raises
-``ValueError`` naming the variable and the value.
+``ValueError`` naming the variable and the value, with any ``user:password@`` in it hidden by
+:func:`mask_url`, the one function every error, ``repr``, log and CLI line uses to show an
+address. A host must be a name, an IPv4 address or (in brackets) an IPv6 address: control
+characters, spaces and other punctuation are refused, and so is a port that is not ASCII digits.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import quote, unquote
@@ -35,6 +39,7 @@ __all__ = [
     "HOST_VARIABLES",
     "OllamaHost",
     "get_ollama_base_url",
+    "mask_url",
     "parse_host",
     "resolve_base_url",
     "resolve_host",
@@ -45,6 +50,22 @@ DEFAULT_BASE_URL = f"http://127.0.0.1:{DEFAULT_PORT}"
 HOST_VARIABLES = ("SHARED_OLLAMA_URL", "OLLAMA_BASE_URL", "OLLAMA_HOST")
 _SCHEME_PORTS = {"http": 80, "https": 443}
 _BIND_ALL = {"0.0.0.0": "127.0.0.1", "::": "::1"}  # noqa: S104 (we map them away from all interfaces)
+_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*://)?[^\s@'\"]+@")
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+_HOST_PUNCTUATION = frozenset("-._")
+MASK = "***"
+
+
+def mask_url(text: str) -> str:
+    """``text`` with the user-info (``user:password@``) of every address in it replaced by ``***``.
+
+    Works on one address (``http://me:s3cret@gpu:11434`` -> ``http://***@gpu:11434``), on a bare
+    ``me:s3cret@gpu``, and on a whole message that contains addresses; text without ``@`` is
+    returned unchanged.
+    """
+    if "@" not in text:
+        return text
+    return _USERINFO.sub(lambda match: f"{match.group('scheme') or ''}{MASK}@", text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,8 +119,13 @@ class OllamaHost:
 
 
 def _invalid(source: str, value: str, why: str) -> ValueError:
+    if "@" in value:  # a quoted piece of the reason may be a piece of the password: hide it
+        secret = value[: value.rfind("@")]
+        why = _QUOTED.sub(
+            lambda match: repr(MASK) if match.group()[1:-1] in secret else match.group(), why
+        )
     return ValueError(
-        f"{source}={value!r} is not a valid Ollama address: {why}. "
+        f"{source}={mask_url(value)!r} is not a valid Ollama address: {why}. "
         "Use a form such as 'localhost', ':11434', 'http://gpu-box:11434' or 'https://host/ollama'."
     )
 
@@ -112,6 +138,8 @@ def _split_host_port(hostport: str, source: str, value: str) -> tuple[str, str |
         host, rest = hostport[1:end], hostport[end + 1 :]
         if rest and not rest.startswith(":"):
             raise _invalid(source, value, f"unexpected {rest!r} after the IPv6 address")
+        if ":" not in host:
+            raise _invalid(source, value, f"{host!r} in brackets is not an IPv6 address")
         return host, (rest[1:] if rest else None)
     if hostport.count(":") > 1:
         return hostport, None  # a bare IPv6 address such as '::1' or '::'
@@ -127,8 +155,12 @@ def _check_host(host: str, source: str, value: str) -> str:
             return str(ipaddress.IPv6Address(host))
         except ValueError:
             raise _invalid(source, value, f"{host!r} is not an IPv6 address") from None
-    if any(ch.isspace() or ch in "/?#@\\" for ch in host):
-        raise _invalid(source, value, f"{host!r} is not a host name")
+    if not all(ch.isalnum() or ch in _HOST_PUNCTUATION for ch in host):
+        raise _invalid(
+            source,
+            value,
+            f"{host!r} is not a host name (letters, digits, '-', '.' and '_' only)",
+        )
     return host
 
 
@@ -169,7 +201,7 @@ def parse_host(value: str, *, source: str = "host") -> OllamaHost:
     elif port_text == "":
         raise _invalid(source, value, "the port after ':' is empty")
     else:
-        if not port_text.isdigit() or not 0 < int(port_text) <= 65535:
+        if not (port_text.isascii() and port_text.isdigit()) or not 0 < int(port_text) <= 65535:
             raise _invalid(source, value, f"the port {port_text!r} is not a number from 1 to 65535")
         port = int(port_text)
     clean_path = ("/" + path).rstrip("/") if slash else ""

@@ -20,6 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from shared_ollama._host import mask_url
+
 __all__ = ["ClientSettings", "default_runtime_dir"]
 
 
@@ -76,6 +78,5 @@ class ClientSettings:
 
     def __repr__(self) -> str:
         key = "set" if self.api_key else "unset"
-        return (
-            f"ClientSettings(hosts={dict(self.environ)!r}, api_key={key}, project={self.project!r})"
-        )
+        hosts = {name: mask_url(value) for name, value in self.environ.items()}
+        return f"ClientSettings(hosts={hosts!r}, api_key={key}, project={self.project!r})"

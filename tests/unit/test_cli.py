@@ -297,6 +297,21 @@ def test_cli_bad_host_value_is_a_usage_error(capsys: pytest.CaptureFixture[str])
     assert "neither http nor https" in err
 
 
+@pytest.mark.parametrize("json_flag", [[], ["--json"]])
+def test_cli_error_never_prints_the_password_of_ollama_host(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, json_flag: list[str]
+) -> None:
+    """A bad OLLAMA_HOST with credentials is reported with its user-info hidden."""
+    monkeypatch.delenv("SHARED_OLLAMA_URL", raising=False)
+    monkeypatch.delenv("OLLAMA_BASE_URL", raising=False)
+    monkeypatch.setenv("OLLAMA_HOST", "http://ann:s3cret@gpu:99999")
+    code, out, err = run(capsys, *json_flag, "status")
+    assert code == 2
+    assert "OLLAMA_HOST='http://***@gpu:99999'" in err
+    assert "s3cret" not in out + err
+    assert "ann" not in out + err
+
+
 @pytest.fixture
 def extra_command() -> Iterator[list[argparse.Namespace]]:
     """Register a test command; remove it afterwards."""

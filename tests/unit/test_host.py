@@ -8,10 +8,12 @@ from shared_ollama._host import (
     DEFAULT_BASE_URL,
     OllamaHost,
     get_ollama_base_url,
+    mask_url,
     parse_host,
     resolve_base_url,
     resolve_host,
 )
+from shared_ollama._settings import ClientSettings
 
 PARSE_CASES = [
     ("localhost", "http://localhost:11434"),
@@ -62,6 +64,13 @@ INVALID_CASES = [
     ("[::1]x", "unexpected"),
     ("[zz::1]:80", "IPv6"),
     ("exa mple.com", "host name"),
+    ("127.0.0.1:\u00b2", "not a number"),  # '²' passes str.isdigit() but int() refuses it
+    ("127.0.0.1:\uff18\uff10", "not a number"),  # full-width digits: int() would take them
+    ("[zz]", "in brackets is not an IPv6"),
+    ("[example.com]:80", "in brackets is not an IPv6"),
+    ("exa\x00mple.com", "host name"),
+    ("exa\tmple.com", "host name"),
+    ("exa<mple>.com", "host name"),
 ]
 
 
@@ -72,6 +81,52 @@ def test_parse_host_rejects_unparseable_value_loudly(value: str, fragment: str) 
         parse_host(value, source="OLLAMA_HOST")
     assert "OLLAMA_HOST=" in str(caught.value)
     assert repr(value) in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("http://ann:s3cret@gpu:99999", "'http://***@gpu:99999'"),
+        ("ann:s3cret@gpu:port", "'***@gpu:port'"),
+        ("http://ann:s3c/ret@gpu", "'http://***@gpu'"),  # '/' in a password: the port is 's3c'
+        ("http://ann:s3c@ret@gpu:x", "'http://***@***@gpu:x'"),
+        ("ftp://ann:s3cret@gpu", "'ftp://***@gpu'"),
+    ],
+)
+def test_parse_host_error_never_shows_the_password(value: str, shown: str) -> None:
+    """Every parse error hides the user-info, in the value and in the reason quoted after it."""
+    with pytest.raises(ValueError, match="not a valid Ollama address") as caught:
+        parse_host(value, source="OLLAMA_HOST")
+    message = str(caught.value)
+    assert f"OLLAMA_HOST={shown}" in message
+    assert "s3c" not in message
+    assert "ann" not in message
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("http://ann:pw@gpu:11434/x", "http://***@gpu:11434/x"),
+        ("ann:pw@gpu", "***@gpu"),
+        ("see 'https://t0ken@proxy/ollama' and u:p@h", "see 'https://***@proxy/ollama' and ***@h"),
+        ("http://gpu:11434", "http://gpu:11434"),
+        ("no address here", "no address here"),
+    ],
+)
+def test_mask_url_hides_user_info_in_addresses_and_messages(text: str, masked: str) -> None:
+    """One function hides ``user:password@`` wherever an address appears."""
+    assert mask_url(text) == masked
+
+
+def test_client_settings_repr_masks_credentials_in_host_variables() -> None:
+    """ClientSettings' repr shows the host variables without their passwords (like api_key)."""
+    settings = ClientSettings.from_environ(
+        {"OLLAMA_HOST": "http://ann:s3cret@gpu:11434", "OLLAMA_API_KEY": "k3y"}
+    )
+    text = repr(settings)
+    assert "'OLLAMA_HOST': 'http://***@gpu:11434'" in text
+    assert "s3cret" not in text
+    assert "k3y" not in text
 
 
 def test_parse_host_keeps_credentials_out_of_base_url() -> None:
