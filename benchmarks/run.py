@@ -63,7 +63,8 @@ _VERSIONED = (
     "llama-index-core",
     "llama-index-llms-ollama",
     "llama-index-embeddings-ollama",
-    "llama-index-shared-ollama",
+    "llama-index-llms-shared-ollama",
+    "llama-index-embeddings-shared-ollama",
 )
 
 

@@ -4,8 +4,8 @@
 query engine built afterwards uses them. The documents are embedded in batches, the question is
 embedded, the closest documents are retrieved and handed to the LLM with the question.
 
-Run it as is: ``python examples/llamaindex_rag.py`` (needs ``pip install
-llama-index-shared-ollama``; server from ``SHARED_OLLAMA_URL`` / ``OLLAMA_HOST``, model from
+Run it as is: ``python examples/llamaindex_rag.py`` (needs
+``llama-index-llms-shared-ollama`` and ``llama-index-embeddings-shared-ollama``; server from ``SHARED_OLLAMA_URL`` / ``OLLAMA_HOST``, model from
 ``SHARED_OLLAMA_EXAMPLE_MODEL``, default ``smollm2:135m``; in real use pick an embedding model
 such as ``nomic-embed-text`` for ``SharedOllamaEmbedding``).
 """

@@ -10,5 +10,6 @@ VENV="${VENV:-.venv}"
 "$VENV/bin/python" -m pip install -q --disable-pip-version-check -c constraints.txt \
   -e ".[dev,cli]" \
   -e integrations/langchain-shared-ollama \
-  -e integrations/llama-index-shared-ollama
+  -e integrations/llama-index-llms-shared-ollama \
+  -e integrations/llama-index-embeddings-shared-ollama
 exec "$VENV/bin/python" -m pytest "$@"

@@ -62,9 +62,11 @@ ENTRY_POINT_GROUP = "shared_ollama.integrations"
 DISABLED_PLUGINS_VARIABLE = "SHARED_OLLAMA_DISABLED_PLUGINS"
 KNOWN_DISTRIBUTIONS: Mapping[str, str] = {
     "langchain": "langchain-shared-ollama",
-    "llama_index": "llama-index-shared-ollama",
+    "llama_index.llm": "llama-index-llms-shared-ollama",
+    "llama_index.embedding": "llama-index-embeddings-shared-ollama",
 }
-"""The distribution that provides each family of plugin names (the part before the first dot)."""
+"""The distribution that provides each plugin name, or each family of them (the part before the
+first dot): LlamaIndex ships one distribution per kind, LangChain one for the whole family."""
 
 _logger = logging.getLogger("shared_ollama.plugins")
 _CHAT_MODEL_PREFIXES = ("shared_ollama:", "shared-ollama:")
@@ -178,15 +180,15 @@ def disabled_plugins_from_environment(environ: Mapping[str, str] | None = None) 
 
 
 def suggest_distribution(name: str) -> str | None:
-    """The distribution to install for a plugin name, from its family (``langchain.*`` and so on).
+    """The distribution to install for a plugin name: by its full name, else by its family.
 
     Args:
-        name: A plugin name such as ``llama_index.embedding``.
+        name: A plugin name such as ``llama_index.embedding`` or ``langchain.chat``.
 
     Returns:
-        The distribution name, or ``None`` when the family is not one of ours.
+        The distribution name, or ``None`` when the name is not one of ours.
     """
-    return KNOWN_DISTRIBUTIONS.get(name.partition(".")[0])
+    return KNOWN_DISTRIBUTIONS.get(name) or KNOWN_DISTRIBUTIONS.get(name.partition(".")[0])
 
 
 @dataclass(frozen=True, slots=True)
@@ -447,7 +449,8 @@ def configure_llama_index(
         The LLM and the embedding model (``None`` when ``embed_model`` was not given).
 
     Raises:
-        PluginNotFoundError: ``llama-index-shared-ollama`` is not installed.
+        PluginNotFoundError: ``llama-index-llms-shared-ollama`` (or, with ``embed_model``,
+            ``llama-index-embeddings-shared-ollama``) is not installed.
         ImportError: ``llama-index-core`` is not installed.
     """
     from llama_index.core import Settings  # noqa: PLC0415 (optional dependency)

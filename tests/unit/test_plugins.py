@@ -334,8 +334,8 @@ def test_missing_attribute_is_a_load_error(site: Site) -> None:
     [
         ("langchain.chat", "langchain-shared-ollama"),
         ("langchain.embeddings", "langchain-shared-ollama"),
-        ("llama_index.llm", "llama-index-shared-ollama"),
-        ("llama_index.embedding", "llama-index-shared-ollama"),
+        ("llama_index.llm", "llama-index-llms-shared-ollama"),
+        ("llama_index.embedding", "llama-index-embeddings-shared-ollama"),
     ],
 )
 def test_missing_known_plugin_names_the_distribution(
@@ -362,13 +362,15 @@ def test_missing_unknown_plugin_lists_the_available_ones(site: Site) -> None:
     ("name", "distribution"),
     [
         ("langchain.chat", "langchain-shared-ollama"),
-        ("llama_index.embedding", "llama-index-shared-ollama"),
+        ("llama_index.embedding", "llama-index-embeddings-shared-ollama"),
+        ("llama_index.llm", "llama-index-llms-shared-ollama"),
+        ("llama_index", None),
         ("haystack.generator", None),
         ("langchain", "langchain-shared-ollama"),
     ],
 )
 def test_suggest_distribution_table(name: str, distribution: str | None) -> None:
-    """The family before the first dot decides the distribution."""
+    """The full name decides the distribution (LlamaIndex: one per kind), else its family."""
     assert suggest_distribution(name) == distribution
 
 
@@ -427,7 +429,7 @@ def llama_settings(monkeypatch: pytest.MonkeyPatch) -> Any:
 def test_configure_llama_index_sets_llm_and_embed_model(site: Site, llama_settings: Any) -> None:
     """One call sets ``Settings.llm`` and ``Settings.embed_model`` from discovered plugins."""
     site.install(
-        "llama-index-shared-ollama",
+        "llama-index-llms-shared-ollama",
         {
             "llama_index.llm": "acme_llama:FakeLLM",
             "llama_index.embedding": "acme_llama:FakeEmbedding",
@@ -458,7 +460,7 @@ def test_configure_llama_index_without_embed_model_keeps_it(
 ) -> None:
     """Without ``embed_model`` only the LLM is set; the embedding model is left alone."""
     site.install(
-        "llama-index-shared-ollama",
+        "llama-index-llms-shared-ollama",
         {"llama_index.llm": "acme_llama:FakeLLM"},
         modules={"acme_llama": LLAMA_FAKES},
     )
@@ -472,9 +474,9 @@ def test_configure_llama_index_without_embed_model_keeps_it(
 def test_configure_llama_index_without_the_integration_changes_nothing(
     site: Site, llama_settings: Any
 ) -> None:
-    """Without llama-index-shared-ollama it raises, naming it, and Settings stay as they were."""
+    """Without llama-index-llms-shared-ollama it raises, naming it; Settings stay as they were."""
     before = llama_settings._llm
-    with pytest.raises(PluginNotFoundError, match="pip install llama-index-shared-ollama"):
+    with pytest.raises(PluginNotFoundError, match="pip install llama-index-llms-shared-ollama"):
         configure_llama_index("smollm2:135m", embed_model="nomic-embed-text")
     assert llama_settings._llm is before
 
@@ -516,11 +518,12 @@ def test_run_plugins_json(
 def test_run_plugins_with_none_installed_says_what_to_install(
     site: Site, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """With nothing installed the command names both integrations and still succeeds."""
+    """With nothing installed the command names every integration and still succeeds."""
     assert run_plugins(_args()) == 0
     out = capsys.readouterr().out
     assert "langchain-shared-ollama" in out
-    assert "llama-index-shared-ollama" in out
+    assert "llama-index-llms-shared-ollama" in out
+    assert "llama-index-embeddings-shared-ollama" in out
 
 
 def test_run_plugins_reports_hidden_plugins(

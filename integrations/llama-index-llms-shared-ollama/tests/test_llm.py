@@ -681,6 +681,33 @@ def test_shared_ollama_metadata_reads_show_once_and_caches(
     assert first.model_name == "llama3.2"
 
 
+def test_shared_ollama_get_context_window_asks_show_once_and_sends_no_num_ctx(
+    fake: FakeOllama, llm: SharedOllama
+) -> None:
+    """``get_context_window()`` is the model's size from /api/show; later chats omit num_ctx."""
+    fake.reply("/api/show", SHOW_REPLY)
+    fake.reply("/api/chat", DOCUMENTED_REPLY)
+
+    window = llm.get_context_window()
+    llm.chat(USER)
+
+    assert window == 131072
+    assert llm.get_context_window() == window
+    assert llm.context_window == -1
+    assert "num_ctx" not in fake.posts("/api/chat")[0].get("options", {})
+    assert len(fake.posts("/api/show")) == 1
+
+
+def test_shared_ollama_get_context_window_configured_needs_no_request(
+    fake: FakeOllama, sync_client: SharedOllamaClient, async_client: AsyncSharedOllamaClient
+) -> None:
+    """A configured ``context_window`` is the answer, without asking the server."""
+    llm = make_llm(sync_client, async_client, context_window=4096)
+
+    assert llm.get_context_window() == 4096
+    assert fake.requests == []
+
+
 def test_shared_ollama_metadata_function_calling_from_capabilities(
     fake: FakeOllama, llm: SharedOllama
 ) -> None:

@@ -318,6 +318,19 @@ class SharedOllama(FunctionCallingLLM):
                 self._state.facts = (self.model, facts)
         return self._known_metadata(facts)[0]
 
+    def get_context_window(self) -> int:
+        """The context window LlamaIndex should plan prompts for, as ``Ollama`` has it.
+
+        ``context_window`` when set; else what ``/api/show`` says (the Modelfile's ``num_ctx``,
+        then the model's trained maximum), asked once and cached; else LlamaIndex's default.
+        Unlike ``Ollama.get_context_window()``, the answer is not written back into
+        ``context_window``, so asking never makes later requests send the model's maximum as
+        ``num_ctx``.
+        """
+        if self.context_window > 0:
+            return self.context_window
+        return self.metadata.context_window
+
     def to_payload(self) -> dict[str, Any]:
         """What instrumentation events carry about this LLM, without asking the server."""
         return dict(self._known_metadata(self._cached_facts())[1])

@@ -7,7 +7,7 @@ the tests assert that tokens stream, that sources are retrieved, and what was se
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
 import pytest
 from llama_index.core import Document, Settings, VectorStoreIndex
@@ -18,7 +18,6 @@ from llama_index.embeddings.shared_ollama import SharedOllamaEmbedding
 from llama_index.llms.shared_ollama import SharedOllama
 from shared_ollama import AsyncSharedOllamaClient, SharedOllamaClient
 
-RECORDED_MODEL = "smollm2:135m"
 DOCUMENTS = [
     Document(text="The lighthouse keeper lights the lamp at dusk.", doc_id="lighthouse"),
     Document(text="Bees carry pollen between flowers in spring.", doc_id="bees"),
@@ -37,19 +36,6 @@ def splitter() -> SentenceSplitter:
     return SentenceSplitter(id_func=node_id)
 
 
-@pytest.fixture(
-    params=[
-        pytest.param("cassette", marks=pytest.mark.vcr),
-        pytest.param("live", marks=pytest.mark.live),
-    ]
-)
-def server(request: pytest.FixtureRequest) -> tuple[str, str]:
-    """``(base URL, model)``: the recorded setup for ``[cassette]``, the live server for ``[live]``."""
-    if request.param == "live":
-        return request.getfixturevalue("live_url"), request.getfixturevalue("live_model")
-    return request.getfixturevalue("cassette_url"), RECORDED_MODEL
-
-
 @pytest.fixture
 def restore_settings() -> Iterator[None]:
     """Put LlamaIndex's global ``Settings`` back as they were."""
@@ -59,13 +45,14 @@ def restore_settings() -> Iterator[None]:
 
 
 @pytest.fixture
-async def configured(
-    server: tuple[str, str], restore_settings: None
-) -> AsyncIterator[tuple[SharedOllamaClient, AsyncSharedOllamaClient]]:
+def configured(
+    server: tuple[str, str],
+    clients: tuple[SharedOllamaClient, AsyncSharedOllamaClient],
+    restore_settings: None,
+) -> tuple[SharedOllamaClient, AsyncSharedOllamaClient]:
     """``Settings.llm`` and ``Settings.embed_model`` set to ours, sharing one pair of clients."""
-    url, model = server
-    sync_client = SharedOllamaClient(url)
-    async_client = AsyncSharedOllamaClient(url)
+    _, model = server
+    sync_client, async_client = clients
     Settings.llm = SharedOllama(
         model=model,
         additional_kwargs={"num_predict": 16, "seed": 7, "temperature": 0.0},
@@ -75,9 +62,7 @@ async def configured(
     Settings.embed_model = SharedOllamaEmbedding(
         model_name=model, client=sync_client, async_client=async_client
     )
-    yield sync_client, async_client
-    sync_client.close()
-    await async_client.close()
+    return clients
 
 
 def test_end_to_end_streaming_query_engine_over_an_index(configured: object) -> None:

@@ -1,8 +1,8 @@
-"""``SharedOllama`` and ``SharedOllamaEmbedding`` against a real Ollama: recorded and live.
+"""``SharedOllama`` against a real Ollama: recorded and live.
 
-Each test runs twice: ``[cassette]`` replays ``cassettes/llama_index/test_server/`` (recorded from
-``../shared/ollama-dev/serve.sh`` with ``smollm2:135m``, Ollama 0.5.4) and ``[live]`` talks to
-``SHARED_OLLAMA_LIVE_URL``. The model's text is nonsense, so only shapes are asserted.
+Each test runs twice (the ``server`` fixture): ``[cassette]`` replays
+``cassettes/llama_index/test_server/`` (recorded from ``../shared/ollama-dev/serve.sh`` with
+``smollm2:135m``, Ollama 0.5.4) and ``[live]`` talks to ``SHARED_OLLAMA_LIVE_URL``. The model's text is nonsense, so only shapes are asserted.
 
 Re-record: start the server, export ``SHARED_OLLAMA_LIVE_URL``, delete the cassettes to refresh,
 and run this module with ``--record-mode=once``.
@@ -10,7 +10,6 @@ and run this module with ``--record-mode=once``.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -18,40 +17,13 @@ from llama_index.core.base.llms.types import ChatMessage, ChatResponse, MessageR
 from llama_index.core.prompts import PromptTemplate
 from pydantic import BaseModel
 
-from llama_index.embeddings.shared_ollama import SharedOllamaEmbedding
 from llama_index.llms.shared_ollama import SharedOllama
 from shared_ollama import AsyncSharedOllamaClient, CapabilityError, SharedOllamaClient
 
-RECORDED_MODEL = "smollm2:135m"
 SHORT = {"num_predict": 12, "seed": 7, "temperature": 0.0}
 USER = [ChatMessage(role=MessageRole.USER, content="Say hello.")]
+RECORDED_MODEL = "smollm2:135m"
 MODES = ["sync", "async"]
-
-
-@pytest.fixture(
-    params=[
-        pytest.param("cassette", marks=pytest.mark.vcr),
-        pytest.param("live", marks=pytest.mark.live),
-    ]
-)
-def server(request: pytest.FixtureRequest) -> tuple[str, str]:
-    """``(base URL, model)``: the recorded setup for ``[cassette]``, the live server for ``[live]``."""
-    if request.param == "live":
-        return request.getfixturevalue("live_url"), request.getfixturevalue("live_model")
-    return request.getfixturevalue("cassette_url"), RECORDED_MODEL
-
-
-@pytest.fixture
-async def clients(
-    server: tuple[str, str],
-) -> AsyncIterator[tuple[SharedOllamaClient, AsyncSharedOllamaClient]]:
-    """Fresh core clients for the server (no state shared between tests), closed afterwards."""
-    url, _ = server
-    sync_client = SharedOllamaClient(url)
-    async_client = AsyncSharedOllamaClient(url)
-    yield sync_client, async_client
-    sync_client.close()
-    await async_client.close()
 
 
 @pytest.fixture
@@ -62,17 +34,6 @@ def llm(
     _, model = server
     return SharedOllama(
         model=model, additional_kwargs=dict(SHORT), client=clients[0], async_client=clients[1]
-    )
-
-
-@pytest.fixture
-def embedder(
-    server: tuple[str, str], clients: tuple[SharedOllamaClient, AsyncSharedOllamaClient]
-) -> SharedOllamaEmbedding:
-    """A ``SharedOllamaEmbedding`` on the server, two texts per request."""
-    _, model = server
-    return SharedOllamaEmbedding(
-        model_name=model, embed_batch_size=2, client=clients[0], async_client=clients[1]
     )
 
 
@@ -170,23 +131,3 @@ def test_server_structured_predict_returns_the_model_class(llm: SharedOllama) ->
         pytest.xfail(f"{llm.model} produced JSON that does not validate: {exc}")
 
     assert isinstance(person, Person)
-
-
-@pytest.mark.parametrize("mode", MODES)
-async def test_server_embeddings_keep_order_and_dimension(
-    embedder: SharedOllamaEmbedding, mode: str
-) -> None:
-    """Five texts in three requests: one vector each, same size, equal texts equal vectors."""
-    texts = ["red apple", "blue sea", "red apple", "green tree", "grey stone"]
-
-    if mode == "sync":
-        vectors = embedder.get_text_embedding_batch(texts)
-        query = embedder.get_query_embedding("fruit")
-    else:
-        vectors = await embedder.aget_text_embedding_batch(texts)
-        query = await embedder.aget_query_embedding("fruit")
-
-    assert len(vectors) == len(texts)
-    assert len({len(vector) for vector in [*vectors, query]}) == 1
-    assert vectors[0] == pytest.approx(vectors[2])
-    assert vectors[0] != pytest.approx(vectors[1])

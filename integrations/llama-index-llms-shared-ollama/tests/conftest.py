@@ -1,35 +1,25 @@
-"""Fixtures for the LlamaIndex integration's tests.
+"""Fixtures for llama-index-llms-shared-ollama's tests.
 
-A scripted Ollama on ``httpx.MockTransport`` with core clients bound to it, the live server URL,
-and cassette settings (``cassettes/llama_index/<module>/``).
-
-The repository runs pytest with ``--import-mode=importlib`` and ``--record-mode=none``, so these
-fixtures are defined here rather than imported from the root ``tests/conftest.py``.
+A scripted Ollama on ``httpx.MockTransport`` with core clients bound to it, chat streams in the
+documented shape, and where cassettes live (``cassettes/llama_index/<module>/``). The live
+server, cassette matching, per-test hosts and the ``events`` log come from
+``integrations/conftest.py``.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
-import os
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from llama_index.core.instrumentation import get_dispatcher
-from llama_index.core.instrumentation.event_handlers import BaseEventHandler
-from llama_index.core.instrumentation.events import BaseEvent
-from pydantic import Field
 
 from shared_ollama import AsyncSharedOllamaClient, RetryPolicy, SharedOllamaClient
 
-LIVE_URL_VARIABLE = "SHARED_OLLAMA_LIVE_URL"
-LIVE_MODEL = "smollm2:135m"
 CASSETTE_ROOT = Path(__file__).resolve().parents[3] / "cassettes" / "llama_index"
 NO_RETRIES = RetryPolicy(attempts=1)
-_hosts = itertools.count()
 
 
 Reply = Mapping[str, Any] | Sequence[Mapping[str, Any]] | httpx.Response
@@ -82,12 +72,6 @@ def fake() -> FakeOllama:
 
 
 @pytest.fixture
-def fake_url() -> str:
-    """A host name of its own for each test, so no breaker or warmth state leaks between tests."""
-    return f"http://ollama-{next(_hosts)}.test:11434"
-
-
-@pytest.fixture
 def sync_client(fake: FakeOllama, fake_url: str) -> Iterator[SharedOllamaClient]:
     """A core client that talks to ``fake`` and never retries."""
     client = SharedOllamaClient(fake_url, transport=httpx.MockTransport(fake), retry=NO_RETRIES)
@@ -103,75 +87,6 @@ async def async_client(fake: FakeOllama, fake_url: str) -> AsyncIterator[AsyncSh
     )
     yield client
     await client.close()
-
-
-class EventLog(BaseEventHandler):
-    """Collects the names of LlamaIndex instrumentation events."""
-
-    names: list[str] = Field(default_factory=list)
-
-    @classmethod
-    def class_name(cls) -> str:
-        """Name of this handler."""
-        return "EventLog"
-
-    def handle(self, event: BaseEvent, **kwargs: Any) -> None:
-        """Record the event's class name."""
-        self.names.append(event.class_name())
-
-
-@pytest.fixture
-def events() -> Iterator[list[str]]:
-    """Names of the instrumentation events emitted during the test."""
-    root = get_dispatcher()
-    handler = EventLog(names=[])
-    root.add_event_handler(handler)
-    yield handler.names
-    root.event_handlers.remove(handler)
-
-
-@pytest.fixture
-def live_url() -> str:
-    """Base URL of a real Ollama for live tests, or skip with the reason when none is configured."""
-    url = os.environ.get(LIVE_URL_VARIABLE)
-    if not url:
-        pytest.skip(
-            f"{LIVE_URL_VARIABLE} is unset: start an Ollama (e.g. ../shared/ollama-dev/serve.sh "
-            f"PORT) and export {LIVE_URL_VARIABLE}=http://127.0.0.1:PORT to run live tests"
-        )
-    return url
-
-
-@pytest.fixture
-def live_model() -> str:
-    """The small model every live test and cassette uses."""
-    return os.environ.get("SHARED_OLLAMA_LIVE_MODEL", LIVE_MODEL)
-
-
-@pytest.fixture
-def cassette_url() -> str:
-    """Where cassette tests send requests: the live server when recording, any URL on replay.
-
-    Cassettes match on method, path, query and body, never on the host.
-    """
-    return os.environ.get(LIVE_URL_VARIABLE, "http://127.0.0.1:11434")
-
-
-def _drop_volatile_response_headers(response: dict[str, Any]) -> dict[str, Any]:
-    for name in ("Date", "date", "Content-Length", "content-length"):
-        response.get("headers", {}).pop(name, None)
-    return response
-
-
-@pytest.fixture(scope="module")
-def vcr_config() -> dict[str, Any]:
-    """Match on method, path, query and body; keep no volatile or secret header."""
-    return {
-        "match_on": ["method", "path", "query", "body"],
-        "filter_headers": ["authorization", "date", "user-agent", "x-request-id", "x-project"],
-        "before_record_response": _drop_volatile_response_headers,
-        "decode_compressed_response": True,
-    }
 
 
 @pytest.fixture(scope="module")
