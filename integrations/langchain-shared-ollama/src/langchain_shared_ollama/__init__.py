@@ -7,10 +7,10 @@ change the import and the class name, keep the arguments. Underneath, every requ
 timeouts, a concurrency cap per client).
 """
 
-from langchain_shared_ollama._chat_models import ChatSharedOllama
-from langchain_shared_ollama._embeddings import SharedOllamaEmbeddings
-from langchain_shared_ollama._llms import SharedOllamaLLM
 from langchain_shared_ollama._version import __version__
+from langchain_shared_ollama.chat_models import ChatSharedOllama
+from langchain_shared_ollama.embeddings import SharedOllamaEmbeddings
+from langchain_shared_ollama.llms import SharedOllamaLLM
 
 __all__ = [
     "ChatSharedOllama",

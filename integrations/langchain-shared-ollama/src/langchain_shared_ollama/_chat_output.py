@@ -17,6 +17,10 @@ What goes where:
   ``model_provider="ollama"``, ``done_reason``, durations in nanoseconds). In a stream only the
   final chunk carries them, so input tokens are counted once, and it is marked
   ``chunk_position="last"``.
+- ``logprobs`` (asked with ``logprobs=True``) -> ``response_metadata["logprobs"]``: the whole
+  list on an ``invoke``; in a stream, each chunk carries the entries Ollama sent with it, so the
+  chunks added together (what ``invoke`` with ``streaming=True`` returns) hold every token's, in
+  order, as ``langchain-ollama`` does.
 """
 
 from __future__ import annotations
@@ -83,13 +87,17 @@ def response_metadata(response: Any) -> dict[str, Any]:
             metadata[name] = value
     logprobs = getattr(response, "logprobs", None)
     if logprobs:
-        metadata["logprobs"] = [_plain(item) for item in logprobs]
+        metadata["logprobs"] = _plain_list(logprobs)
     return metadata
 
 
-def _plain(value: Any) -> Any:
-    dump = getattr(value, "model_dump", None)
-    return dump(exclude_none=True) if callable(dump) else value
+def _plain_list(items: Any) -> list[Any]:
+    """Ollama's ``logprobs`` entries as plain dicts (the core may hand them over as models)."""
+    plain = []
+    for item in items:
+        dump = getattr(item, "model_dump", None)
+        plain.append(dump(exclude_none=True) if callable(dump) else item)
+    return plain
 
 
 def tool_calls_from_ollama(raw: Any) -> tuple[list[ToolCall], list[InvalidToolCall]]:
@@ -157,11 +165,13 @@ def chat_chunk(response: Any) -> ChatGenerationChunk | None:
     ``chunk_position="last"``; the others carry only what they add.
     """
     message = response.message
+    logprobs = getattr(response, "logprobs", None)
     if (
         not response.done
         and message is not None
         and not message.thinking
         and not message.tool_calls
+        and not logprobs
     ):
         # The hot path of every stream: plain text, nothing else to carry.
         return ChatGenerationChunk(message=AIMessageChunk(content=message.content or ""))
@@ -174,6 +184,7 @@ def chat_chunk(response: Any) -> ChatGenerationChunk | None:
                 additional_kwargs=extra,
                 tool_calls=calls,
                 invalid_tool_calls=invalid,
+                response_metadata={"logprobs": _plain_list(logprobs)} if logprobs else {},
             )
         )
     if response.done_reason == "load" and not content.strip():

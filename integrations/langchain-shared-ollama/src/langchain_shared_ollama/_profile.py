@@ -7,8 +7,14 @@
 - Older servers send no ``capabilities``; then tool calling is read from the chat template
   (it mentions ``.Tools``) and image input from the presence of ``projector_info``, and
   reasoning is left out (unknown).
-- Always: text input, structured output (Ollama's ``format``), and ``tool_choice=False``
-  because Ollama cannot force a tool call.
+- Always: text input, structured output (Ollama's ``format``), and ``tool_choice=False``.
+
+Why ``tool_choice=False`` rather than langchain-ollama's ``None`` (it sets no profile at all):
+``ModelProfile`` declares ``tool_choice`` a ``bool`` meaning "can force a tool call", and
+Ollama's API has no ``tool_choice``, so ``False`` is the known answer; a missing key would say
+"unknown". langchain-core itself reads no profile key when binding tools (``bind_tools`` takes
+``tool_choice`` whatever the profile says), so nothing in LangChain changes behaviour on it;
+``bind_tools`` enforces what Ollama allows (``"none"`` and a tool name) by what it sends.
 """
 
 from __future__ import annotations

@@ -1,7 +1,14 @@
 """The keyword arguments of one core-client call, from a model's fields and a call's kwargs.
 
-Pure functions: :func:`chat_request` (for ``client.chat``) and :func:`generate_request` (for
-``client.generate``). Per-call keyword arguments win over the model's fields:
+Pure functions: :func:`chat_request` (for ``client.chat``), :func:`generate_request` (for
+``client.generate``) and :func:`embed_request` with :func:`plan_batches` (for
+``client.embed``). Ollama runtime ``options``: the three model classes keep their option values
+as plain fields named as Ollama names them (``temperature``, ``num_ctx``, ...);
+:func:`build_options` gathers the ones that are set, applies a call's overrides and the stop
+sequences, and returns the ``options`` mapping to send, or ``None`` when nothing is set (so the
+server's model defaults apply untouched).
+
+Per-call keyword arguments win over the model's fields:
 
 - ``model``, ``format``, ``keep_alive``, ``logprobs``, ``top_logprobs`` replace the field.
 - ``reasoning`` (or Ollama's own name ``think``) replaces ``reasoning``.
@@ -19,14 +26,115 @@ Anything else raises ``TypeError`` naming the argument, before any request is se
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from langchain_shared_ollama._options import SAMPLING_OPTIONS, build_options
 from langchain_shared_ollama._tools import select_tools
 
-__all__ = ["RequestDefaults", "chat_request", "format_from_response_format", "generate_request"]
+__all__ = [
+    "SAMPLING_OPTIONS",
+    "RequestDefaults",
+    "build_options",
+    "chat_request",
+    "embed_request",
+    "format_from_response_format",
+    "generate_request",
+    "plan_batches",
+    "reconcile_max_tokens",
+    "resolve_stop",
+]
+
+SAMPLING_OPTIONS: tuple[str, ...] = (
+    "mirostat",
+    "mirostat_eta",
+    "mirostat_tau",
+    "num_ctx",
+    "num_gpu",
+    "num_thread",
+    "num_predict",
+    "repeat_last_n",
+    "repeat_penalty",
+    "temperature",
+    "seed",
+    "tfs_z",
+    "top_k",
+    "top_p",
+)
+"""Field names that are Ollama ``options`` with the same name and meaning."""
+
+
+def reconcile_max_tokens(num_predict: int | None, max_tokens: int | None) -> int | None:
+    """Return the ``num_predict`` implied by Ollama's name and LangChain's standard name.
+
+    ``max_tokens`` is LangChain's name for Ollama's ``num_predict``; either may be given.
+
+    Raises:
+        ValueError: Both are given with different values.
+    """
+    if max_tokens is None:
+        return num_predict
+    if num_predict is not None and num_predict != max_tokens:
+        raise ValueError(
+            f"num_predict={num_predict} and max_tokens={max_tokens} disagree: they are the same "
+            "setting (LangChain's name and Ollama's name); pass only one of them"
+        )
+    return max_tokens
+
+
+def resolve_stop(default: Sequence[str] | None, call: Sequence[str] | None) -> list[str] | None:
+    """Return the stop sequences to send: the call's when given, else the model's default.
+
+    An empty list means "no stop sequences of mine" and is not sent, so the model's own stop
+    tokens (from its Modelfile) keep working.
+    """
+    chosen = call if call is not None else default
+    return list(chosen) if chosen else None
+
+
+def build_options(
+    values: Mapping[str, Any],
+    *,
+    stop: Sequence[str] | None,
+    overrides: Mapping[str, Any] | None = None,
+    replace: Mapping[str, Any] | None = None,
+) -> dict[str, Any] | None:
+    """Return the ``options`` mapping for one request, or ``None`` when nothing is set.
+
+    Args:
+        values: The model's option values by Ollama name; ``None`` values are left out.
+        stop: Stop sequences to send (see :func:`resolve_stop`); ``None`` sends none.
+        overrides: Per-call values by Ollama name that win over ``values`` (``None`` values
+            remove the option for this call).
+        replace: A complete ``options`` mapping given by the caller; when present it is sent
+            as-is instead of ``values`` and ``overrides`` (the stop sequences still apply when
+            it has none of its own).
+    """
+    if replace is not None:
+        options = dict(replace)
+    else:
+        options = {name: value for name, value in values.items() if value is not None}
+        if overrides:
+            for name, value in overrides.items():
+                if value is None:
+                    options.pop(name, None)
+                else:
+                    options[name] = value
+    if stop and "stop" not in options:
+        options["stop"] = list(stop)
+    return options or None
+
+
+def plan_batches(count: int, batch_size: int) -> list[tuple[int, int]]:
+    """Return ``(start, stop)`` slices covering ``count`` texts in batches of ``batch_size``.
+
+    Raises:
+        ValueError: ``batch_size`` is less than 1.
+    """
+    if batch_size < 1:
+        raise ValueError(f"batch_size={batch_size} must be at least 1")
+    return [(start, min(start + batch_size, count)) for start in range(0, count, batch_size)]
+
 
 _IGNORED = frozenset(
     {"stream", "strict", "ls_structured_output_format", "structured_output_format"}
@@ -186,4 +294,25 @@ def generate_request(
         if call.get(name) is not None:
             request[name] = call[name]
     _logprobs(request, defaults, call)
+    return request
+
+
+def embed_request(
+    *,
+    model: str,
+    texts: list[str],
+    options: dict[str, Any] | None,
+    truncate: bool | None,
+    keep_alive: int | str | None,
+    dimensions: int | None,
+) -> dict[str, Any]:
+    """Return the keyword arguments of ``client.embed`` for one batch (unset fields left out)."""
+    request: dict[str, Any] = {"model": model, "input": texts}
+    optional = {
+        "options": options,
+        "truncate": truncate,
+        "keep_alive": keep_alive,
+        "dimensions": dimensions,
+    }
+    request.update((name, value) for name, value in optional.items() if value is not None)
     return request

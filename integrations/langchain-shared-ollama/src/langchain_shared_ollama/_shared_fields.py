@@ -14,9 +14,29 @@ from pydantic import BaseModel, Field, PrivateAttr, SecretStr
 
 from langchain_shared_ollama._chat_output import PROVIDER
 from langchain_shared_ollama._client_factory import LazyClients, client_settings
-from langchain_shared_ollama._options import SAMPLING_OPTIONS
+from langchain_shared_ollama._request import SAMPLING_OPTIONS
 
-__all__ = ["ConnectionFields", "SamplingFields", "langsmith_params"]
+__all__ = ["ConnectionFields", "SamplingFields", "Serialized", "langsmith_params"]
+
+
+class Serialized:
+    """Lets LangChain serialize a model (``dumpd``/``dumps``) and load it back (``load``/``loads``).
+
+    Listed first among a model's bases so it wins over ``Serializable``'s defaults. The id is
+    the public module path, ``["langchain_shared_ollama", "chat_models" | "llms", class name]``;
+    ``api_key`` is written as a reference to ``OLLAMA_API_KEY``, never as its value, and the
+    injected ``client``/``async_client`` are left out (they are not data).
+    """
+
+    @classmethod
+    def is_lc_serializable(cls) -> bool:
+        """Yes: the constructor fields are plain data."""
+        return True
+
+    @property
+    def lc_secrets(self) -> dict[str, str]:
+        """Secret fields and the environment variable each is read back from."""
+        return {"api_key": "OLLAMA_API_KEY"}
 
 
 class ConnectionFields(BaseModel):
@@ -78,6 +98,29 @@ class ConnectionFields(BaseModel):
             settings, sync_client=self.client, async_client=self.async_client
         )
         return self._clients
+
+    def _check_model(self, model: str) -> Any:
+        """Return the server's ``/api/show`` answer for ``model`` (``validate_model_on_init``).
+
+        Raises:
+            ValueError: The model is not on the server, or the server could not be asked (the
+                core client's error is chained as the cause).
+        """
+        from shared_ollama import ModelNotFoundError, SharedOllamaError  # noqa: PLC0415 (core loads on first use)
+
+        client = self._clients.sync()
+        try:
+            return client.show(model)
+        except ModelNotFoundError as exc:
+            raise ValueError(
+                f"model {model!r} is not on the Ollama server at {client.base_url}: pull it "
+                f"there (`ollama pull {model}`) or pick a model from `ollama list`"
+            ) from exc
+        except SharedOllamaError as exc:
+            raise ValueError(
+                f"could not check model {model!r} on the Ollama server at {client.base_url}: "
+                f"{exc.message}"
+            ) from exc
 
 
 class SamplingFields(BaseModel):

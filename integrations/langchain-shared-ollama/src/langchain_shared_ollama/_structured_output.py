@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from langchain_core.language_models import LanguageModelInput
     from langchain_core.runnables import Runnable
 
-    from langchain_shared_ollama._chat_models import ChatSharedOllama
+    from langchain_shared_ollama.chat_models import ChatSharedOllama
 
 __all__ = ["StructuredOutputMethod", "structured_output"]
 

@@ -210,6 +210,61 @@ def test_chat_top_logprobs_turns_logprobs_on(fake: Any, chat_answer_factory: Any
         ChatSharedOllama(model="m", top_logprobs=2, logprobs=False)
 
 
+LOGPROB_HI = {"token": "Hi", "logprob": -0.25, "bytes": [72, 105], "top_logprobs": []}
+LOGPROB_BANG = {"token": "!", "logprob": -1.5, "bytes": [33], "top_logprobs": []}
+
+
+def test_chat_invoke_passes_logprobs_through(fake: Any, chat_answer_factory: Any) -> None:
+    """Logprobs Ollama returns with an answer are in ``response_metadata["logprobs"]``."""
+    fake.answer("/api/chat", chat_answer_factory("Hi!", logprobs=[LOGPROB_HI, LOGPROB_BANG]))
+    model = ChatSharedOllama(model="smollm2:135m", logprobs=True, **fake.clients())
+
+    message = model.invoke("Hi")
+
+    assert message.response_metadata["logprobs"] == [LOGPROB_HI, LOGPROB_BANG]
+
+
+def test_chat_stream_passes_logprobs_through_per_chunk_and_in_the_sum(
+    fake: Any, chat_stream_factory: Any, chat_answer_factory: Any
+) -> None:
+    """Each streamed chunk carries its tokens' logprobs; the summed stream has all, in order."""
+    chunks = chat_stream_factory("Hi", "!", final=chat_answer_factory("", logprobs=[]))
+    chunks[0]["logprobs"] = [LOGPROB_HI]
+    chunks[1]["logprobs"] = [LOGPROB_BANG]
+    fake.stream("/api/chat", chunks)
+    model = ChatSharedOllama(model="smollm2:135m", logprobs=True, **fake.clients())
+
+    streamed = list(model.stream("Hi"))
+    total = streamed[0]
+    for chunk in streamed[1:]:
+        total += chunk
+
+    assert [c.response_metadata.get("logprobs") for c in streamed] == [
+        [LOGPROB_HI],
+        [LOGPROB_BANG],
+        None,
+    ]
+    assert streamed[-1].chunk_position == "last"
+    assert total.response_metadata["logprobs"] == [LOGPROB_HI, LOGPROB_BANG]
+    assert total.content == "Hi!"
+
+
+async def test_chat_streaming_invoke_aggregates_logprobs(
+    fake: Any, chat_stream_factory: Any
+) -> None:
+    """``streaming=True``: ``ainvoke`` streams, and the message holds every token's logprobs."""
+    chunks = chat_stream_factory("Hi", "!")
+    chunks[0]["logprobs"] = [LOGPROB_HI]
+    chunks[1]["logprobs"] = [LOGPROB_BANG]
+    fake.stream("/api/chat", chunks)
+    model = ChatSharedOllama(model="smollm2:135m", logprobs=True, streaming=True, **fake.clients())
+
+    message = await model.ainvoke("Hi")
+
+    assert message.response_metadata["logprobs"] == [LOGPROB_HI, LOGPROB_BANG]
+    assert fake.bodies("/api/chat")[0]["stream"] is True
+
+
 def test_chat_ls_params_honour_call_model() -> None:
     """Tracing parameters name the per-call model, the provider and the token cap."""
     model = ChatSharedOllama(model="smollm2:135m", temperature=0.5, max_tokens=20, stop=["x"])

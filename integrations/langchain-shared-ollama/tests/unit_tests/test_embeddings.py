@@ -11,7 +11,7 @@ import pytest
 from pydantic import ValidationError
 
 from langchain_shared_ollama import SharedOllamaEmbeddings
-from langchain_shared_ollama._embeddings import plan_batches
+from langchain_shared_ollama._request import plan_batches
 from shared_ollama import AsyncSharedOllamaClient, ResponseError, RetryPolicy, SharedOllamaClient
 
 

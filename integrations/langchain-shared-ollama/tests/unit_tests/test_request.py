@@ -6,12 +6,14 @@ from typing import Any
 
 import pytest
 
-from langchain_shared_ollama._options import build_options, reconcile_max_tokens, resolve_stop
 from langchain_shared_ollama._request import (
     RequestDefaults,
+    build_options,
     chat_request,
     format_from_response_format,
     generate_request,
+    reconcile_max_tokens,
+    resolve_stop,
 )
 from langchain_shared_ollama._tools import select_tools
 

@@ -1,6 +1,7 @@
 """``ChatSharedOllama``: LangChain's chat model interface over the shared-ollama core client.
 
-The methods here only do I/O: the request is built by :mod:`~langchain_shared_ollama._request`
+A public module (``langchain_shared_ollama.chat_models``), as LangChain's partner packages have
+one, so the serialized path is public and stable. The methods here only do I/O: the request is built by :mod:`~langchain_shared_ollama._request`
 from messages translated by :mod:`~langchain_shared_ollama._messages`, and every answer is turned
 into LangChain objects by :mod:`~langchain_shared_ollama._chat_output`, the same code for sync
 and async.
@@ -18,13 +19,17 @@ from typing_extensions import Self
 
 from langchain_shared_ollama._chat_output import ai_message, chat_chunk
 from langchain_shared_ollama._messages import to_ollama_messages
-from langchain_shared_ollama._model_check import check_model
-from langchain_shared_ollama._options import reconcile_max_tokens, resolve_stop
 from langchain_shared_ollama._profile import STATIC_PROFILE, profile_from_show
-from langchain_shared_ollama._request import RequestDefaults, chat_request
+from langchain_shared_ollama._request import (
+    RequestDefaults,
+    chat_request,
+    reconcile_max_tokens,
+    resolve_stop,
+)
 from langchain_shared_ollama._shared_fields import (
     ConnectionFields,
     SamplingFields,
+    Serialized,
     langsmith_params,
 )
 from langchain_shared_ollama._structured_output import StructuredOutputMethod, structured_output
@@ -43,7 +48,7 @@ if TYPE_CHECKING:
 __all__ = ["ChatSharedOllama"]
 
 
-class ChatSharedOllama(BaseChatModel, ConnectionFields, SamplingFields):
+class ChatSharedOllama(Serialized, BaseChatModel, ConnectionFields, SamplingFields):
     """Chat with a model on a shared Ollama server, through shared-ollama's resilient client.
 
     A drop-in replacement for ``langchain_ollama.ChatOllama``: every constructor field has the
@@ -117,9 +122,9 @@ class ChatSharedOllama(BaseChatModel, ConnectionFields, SamplingFields):
                 )
             self.logprobs = True
         self.num_predict = reconcile_max_tokens(self.num_predict, self.max_tokens)
-        clients = self._init_clients()
+        self._init_clients()
         if self.validate_model_on_init:
-            show = check_model(clients, self.model)
+            show = self._check_model(self.model)
             if self.profile is None or self.profile == STATIC_PROFILE:  # not the user's own
                 self.profile = profile_from_show(show)
         return self

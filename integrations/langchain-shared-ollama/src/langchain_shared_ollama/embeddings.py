@@ -1,6 +1,7 @@
 """``SharedOllamaEmbeddings``: LangChain's embeddings interface over ``/api/embed``.
 
-Texts are sent in batches of at most ``batch_size`` (:func:`plan_batches`, pure). The sync path
+A public module (``langchain_shared_ollama.embeddings``), as LangChain's partner packages have
+one. Texts are sent in batches of at most ``batch_size`` (``plan_batches``, pure). The sync path
 sends them one after the other; the async path runs at most ``max_concurrency`` requests at a
 time with a fixed set of workers (never one task per batch), and both put each vector back at
 its text's position, so the output order is the input order.
@@ -15,32 +16,15 @@ from langchain_core.embeddings import Embeddings
 from pydantic import ConfigDict, Field, model_validator
 from typing_extensions import Self
 
-from langchain_shared_ollama._model_check import check_model
-from langchain_shared_ollama._options import build_options
+from langchain_shared_ollama._request import build_options, embed_request, plan_batches
 from langchain_shared_ollama._shared_fields import ConnectionFields, SamplingFields
 
-__all__ = [
-    "DEFAULT_BATCH_SIZE",
-    "DEFAULT_MAX_CONCURRENCY",
-    "SharedOllamaEmbeddings",
-    "plan_batches",
-]
+__all__ = ["DEFAULT_BATCH_SIZE", "DEFAULT_MAX_CONCURRENCY", "SharedOllamaEmbeddings"]
 
 DEFAULT_BATCH_SIZE = 512
 """Texts per ``/api/embed`` request."""
 DEFAULT_MAX_CONCURRENCY = 4
 """Batches in flight at once on the async path (the core client's default cap is also 4)."""
-
-
-def plan_batches(count: int, batch_size: int) -> list[tuple[int, int]]:
-    """Return ``(start, stop)`` slices covering ``count`` texts in batches of ``batch_size``.
-
-    Raises:
-        ValueError: ``batch_size`` is less than 1.
-    """
-    if batch_size < 1:
-        raise ValueError(f"batch_size={batch_size} must be at least 1")
-    return [(start, min(start + batch_size, count)) for start in range(0, count, batch_size)]
 
 
 class SharedOllamaEmbeddings(ConnectionFields, SamplingFields, Embeddings):
@@ -83,23 +67,20 @@ class SharedOllamaEmbeddings(ConnectionFields, SamplingFields, Embeddings):
 
     @model_validator(mode="after")
     def _prepare(self) -> Self:
-        clients = self._init_clients()
+        self._init_clients()
         if self.validate_model_on_init:
-            check_model(clients, self.model)
+            self._check_model(self.model)
         return self
 
     def _request(self, texts: list[str]) -> dict[str, Any]:
-        request: dict[str, Any] = {"model": self.model, "input": texts}
-        options = build_options(self._option_values(), stop=self.stop)
-        if options is not None:
-            request["options"] = options
-        if self.truncate is not None:
-            request["truncate"] = self.truncate
-        if self.keep_alive is not None:
-            request["keep_alive"] = self.keep_alive
-        if self.dimensions is not None:
-            request["dimensions"] = self.dimensions
-        return request
+        return embed_request(
+            model=self.model,
+            texts=texts,
+            options=build_options(self._option_values(), stop=self.stop),
+            truncate=self.truncate,
+            keep_alive=self.keep_alive,
+            dimensions=self.dimensions,
+        )
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """Return one vector per text, in the order of ``texts``."""

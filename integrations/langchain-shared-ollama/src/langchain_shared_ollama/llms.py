@@ -1,8 +1,13 @@
 """``SharedOllamaLLM``: LangChain's text-completion interface over ``/api/generate``.
 
-Thin I/O shells: requests come from :func:`~langchain_shared_ollama._request.generate_request`
-and answers are translated by :mod:`~langchain_shared_ollama._llm_output`, for sync and async
-alike.
+A public module (``langchain_shared_ollama.llms``), as LangChain's partner packages have one.
+Thin I/O shells: requests come from :func:`~langchain_shared_ollama._request.generate_request`;
+answers are translated by the pure functions at the end of this module, for sync and async
+alike. The text is ``response``. ``generation_info`` carries, on the final response only, the
+same metadata chat results carry in ``response_metadata`` (``model_name``, ``model_provider``,
+``done_reason``, token counts, durations) plus ``context`` when Ollama sends it; thinking
+(``reasoning=True``) is kept under ``generation_info["thinking"]`` on every chunk that has some,
+so an aggregated stream holds the whole of it.
 """
 
 from __future__ import annotations
@@ -15,13 +20,17 @@ from langchain_core.outputs import Generation, GenerationChunk, LLMResult
 from pydantic import model_validator
 from typing_extensions import Self
 
-from langchain_shared_ollama._llm_output import generation, generation_chunk
-from langchain_shared_ollama._model_check import check_model
-from langchain_shared_ollama._options import reconcile_max_tokens, resolve_stop
-from langchain_shared_ollama._request import RequestDefaults, generate_request
+from langchain_shared_ollama._chat_output import response_metadata
+from langchain_shared_ollama._request import (
+    RequestDefaults,
+    generate_request,
+    reconcile_max_tokens,
+    resolve_stop,
+)
 from langchain_shared_ollama._shared_fields import (
     ConnectionFields,
     SamplingFields,
+    Serialized,
     langsmith_params,
 )
 
@@ -34,7 +43,7 @@ if TYPE_CHECKING:
 __all__ = ["SharedOllamaLLM"]
 
 
-class SharedOllamaLLM(BaseLLM, ConnectionFields, SamplingFields):
+class SharedOllamaLLM(Serialized, BaseLLM, ConnectionFields, SamplingFields):
     """Complete text with a model on a shared Ollama server (``/api/generate``).
 
     A drop-in replacement for ``langchain_ollama.OllamaLLM``: the same constructor fields with
@@ -76,9 +85,9 @@ class SharedOllamaLLM(BaseLLM, ConnectionFields, SamplingFields):
     @model_validator(mode="after")
     def _prepare(self) -> Self:
         self.num_predict = reconcile_max_tokens(self.num_predict, self.max_tokens)
-        clients = self._init_clients()
+        self._init_clients()
         if self.validate_model_on_init:
-            check_model(clients, self.model)
+            self._check_model(self.model)
         return self
 
     @property
@@ -120,7 +129,7 @@ class SharedOllamaLLM(BaseLLM, ConnectionFields, SamplingFields):
                 generations.append([_merged(chunks)])
             else:
                 request = self._request(prompt, stop, kwargs, stream=False)
-                generations.append([generation(self._clients.sync().generate(**request))])
+                generations.append([_generation(self._clients.sync().generate(**request))])
         return LLMResult(generations=generations)
 
     async def _agenerate(
@@ -138,7 +147,7 @@ class SharedOllamaLLM(BaseLLM, ConnectionFields, SamplingFields):
             else:
                 request = self._request(prompt, stop, kwargs, stream=False)
                 response = await self._clients.async_().generate(**request)
-                generations.append([generation(response)])
+                generations.append([_generation(response)])
         return LLMResult(generations=generations)
 
     def _stream(
@@ -150,7 +159,7 @@ class SharedOllamaLLM(BaseLLM, ConnectionFields, SamplingFields):
     ) -> Iterator[GenerationChunk]:
         request = self._request(prompt, stop, kwargs, stream=True)
         for part in self._clients.sync().generate(**request):
-            chunk = generation_chunk(part)
+            chunk = _generation_chunk(part)
             if run_manager is not None:
                 run_manager.on_llm_new_token(chunk.text, chunk=chunk, verbose=self.verbose)
             yield chunk
@@ -164,7 +173,7 @@ class SharedOllamaLLM(BaseLLM, ConnectionFields, SamplingFields):
     ) -> AsyncIterator[GenerationChunk]:
         request = self._request(prompt, stop, kwargs, stream=True)
         async for part in await self._clients.async_().generate(**request):
-            chunk = generation_chunk(part)
+            chunk = _generation_chunk(part)
             if run_manager is not None:
                 await run_manager.on_llm_new_token(chunk.text, chunk=chunk, verbose=self.verbose)
             yield chunk
@@ -189,3 +198,26 @@ def _merged(chunks: list[GenerationChunk]) -> GenerationChunk:
     for chunk in chunks[1:]:
         total += chunk
     return total
+
+
+def _info(response: Any) -> dict[str, Any] | None:
+    info: dict[str, Any] = {}
+    if response.thinking:
+        info["thinking"] = response.thinking
+    if response.done:
+        info.update(response_metadata(response))
+        if response.context:
+            info["context"] = list(response.context)
+    return info or None
+
+
+def _generation(response: Any) -> Generation:
+    """Return the generation for one non-streamed ``/api/generate`` response."""
+    return Generation(text=response.response or "", generation_info=_info(response))
+
+
+def _generation_chunk(response: Any) -> GenerationChunk:
+    """Return the chunk for one chunk of an ``/api/generate`` stream."""
+    if not response.done and not response.thinking:
+        return GenerationChunk(text=response.response or "")
+    return GenerationChunk(text=response.response or "", generation_info=_info(response))
