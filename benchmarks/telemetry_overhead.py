@@ -26,7 +26,7 @@ from typing import Any
 
 import httpx
 
-from shared_ollama._telemetry import Instrumentation
+from shared_ollama.telemetry import Instrumentation
 
 REPEAT = 7
 BODY = {"model": "m", "messages": [{"role": "user", "content": "hi"}],

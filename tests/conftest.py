@@ -49,9 +49,9 @@ def vcr_cassette_dir(request: pytest.FixtureRequest) -> str:
 @pytest.fixture(autouse=True)
 def _fresh_resilience_state() -> Any:
     """Every test starts with closed breakers, full retry budgets and instant retry waits."""
-    from shared_ollama._breaker_registry import reset_breakers
-    from shared_ollama._resilience_policy import set_testing
-    from shared_ollama._retry_budget import reset_budgets
+    from shared_ollama._resilience._breaker_registry import reset_breakers
+    from shared_ollama._resilience._policy import set_testing
+    from shared_ollama._resilience._retry_budget import reset_budgets
 
     reset_breakers()
     reset_budgets()

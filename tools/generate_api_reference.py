@@ -36,12 +36,12 @@ OUTPUT = ROOT / "docs" / "API_REFERENCE.md"
 SECTIONS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     (
         "Clients",
-        ("_client", "_async_client", "_base_client"),
+        ("_core._sync_client", "_core._async_client", "_core._base_client"),
         "Drop-in replacements for `ollama.Client` and `ollama.AsyncClient`.",
     ),
     (
         "Requests and responses",
-        ("_types", "_tool_schema"),
+        ("_types", "_core._tool_schema"),
         'Pydantic models of what Ollama sends back (attribute and `resp["key"]` access alike), '
         "and the types the arguments accept.",
     ),
@@ -54,34 +54,34 @@ SECTIONS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("Finding the server", ("_host",), "Host resolution by Ollama's own `OLLAMA_HOST` rules."),
     (
         "Resilience",
-        ("_resilience_policy", "_timeouts", "_breaker", "_classify"),
+        ("_resilience._policy", "_core._timeouts", "_resilience._breaker", "_resilience._classify"),
         "Retry, breaker and timeout policies, and the failure classifier they share.",
     ),
     (
         "Health and the daemon",
         (
-            "_health",
-            "_health_gate",
-            "_daemon",
-            "_daemon_files",
-            "_daemon_status",
-            "_serve_env",
-            "_binary",
-            "_warm",
+            "daemon._health",
+            "_resilience._health_gate",
+            "daemon._process",
+            "daemon._files",
+            "daemon._status",
+            "daemon._serve_env",
+            "daemon._binary",
+            "daemon._warm",
         ),
         "Probing, starting, stopping and warming the shared `ollama serve`.",
     ),
     (
         "Telemetry",
-        ("_telemetry",),
+        ("telemetry",),
         "OpenTelemetry instrumentation, performance records and per-project analytics.",
     ),
     (
         "Integrations",
-        ("_plugins",),
+        ("plugins._discovery",),
         "Entry-point discovery of LangChain, LlamaIndex and third-party integrations.",
     ),
-    ("Testing", ("_replay",), "Offline replay of recorded Ollama traffic."),
+    ("Testing", ("testing._replay_server",), "Offline replay of recorded Ollama traffic."),
     ("Package", ("_version", ""), "The package itself."),
 )
 OTHER_SECTION = ("Other", "Names whose module has no section in the generator yet.")
@@ -338,7 +338,7 @@ def collect_entries() -> list[Entry]:
 
 def section_of(module: str) -> str:
     """The section title for a name imported from ``module``."""
-    private = module.split(".", 1)[1].split(".", 1)[0] if "." in module else ""
+    private = module.split(".", 1)[1] if "." in module else ""
     for title, modules, _ in SECTIONS:
         if private in modules:
             return title

@@ -1,8 +1,8 @@
-"""Generate ``_async_client.py`` from ``_client.py``: one source for both I/O shells.
+"""Generate ``_async_client.py`` from ``_sync_client.py``: one source for both I/O shells.
 
 The async client differs from the sync one only in how it waits: ``async def``/``await``,
 ``asyncio`` semaphores, ``AsyncRetrying`` and ``aiter_bytes``. Everything else is shared code in
-the I/O-free modules. Run ``python tools/generate_async_client.py`` after editing ``_client.py``;
+the I/O-free modules. Run ``python tools/generate_async_client.py`` after editing ``_sync_client.py``;
 a test fails when the committed async client differs from what this produces.
 """
 
@@ -14,15 +14,15 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SYNC = ROOT / "src" / "shared_ollama" / "_client.py"
-ASYNC = ROOT / "src" / "shared_ollama" / "_async_client.py"
+SYNC = ROOT / "src" / "shared_ollama" / "_core" / "_sync_client.py"
+ASYNC = ROOT / "src" / "shared_ollama" / "_core" / "_async_client.py"
 
-# (old, new): every ``old`` must occur in the sync source, so a drift in _client.py fails loudly.
+# (old, new): every ``old`` must occur in the sync source, so a drift in _sync_client.py fails loudly.
 REPLACEMENTS: list[tuple[str, str]] = [
     (
         '"""The synchronous client: a drop-in replacement for ``ollama.Client`` that only does I/O.',
         '"""The asynchronous client: a drop-in replacement for ``ollama.AsyncClient``.\n\n'
-        "Generated from ``_client.py`` by ``tools/generate_async_client.py``: do not edit by hand.",
+        "Generated from ``_sync_client.py`` by ``tools/generate_async_client.py``: do not edit by hand.",
     ),
     ("import threading\n", "import asyncio\n"),
     (
@@ -185,7 +185,7 @@ def to_async(source: str) -> str:
     """The async client's source, derived from the sync client's ``source``."""
     for old, new in REPLACEMENTS:
         if old not in source:
-            raise ValueError(f"_client.py no longer contains {old!r}: update REPLACEMENTS")
+            raise ValueError(f"_sync_client.py no longer contains {old!r}: update REPLACEMENTS")
         source = source.replace(old, new)
     head, marker, api = source.partition("    # -- the Ollama API")
     api = re.sub(rf"\n    def ({_API_METHODS})\(", r"\n    async def \1(", api)

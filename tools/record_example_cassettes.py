@@ -11,7 +11,7 @@ OpenTelemetry providers or LlamaIndex ``Settings``, never leaks into another), i
 the default model (``smollm2:135m``; the server must have it). Its HTTP exchanges are written to
 ``cassettes/examples/<example>/<example>.yaml``, replacing what was there; a failed example
 leaves its old cassette in place. ``tests/examples/test_examples.py`` then runs every example
-against :class:`shared_ollama._replay.ReplayServer` over those folders.
+against :class:`shared_ollama.testing._replay_server.ReplayServer` over those folders.
 
 The examples fix ``seed`` and ``temperature`` so that a re-run sends the same request bodies:
 the replay server matches on method, path and JSON body. Review the diff before committing.

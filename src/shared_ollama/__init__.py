@@ -9,12 +9,9 @@ import builtins
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from shared_ollama._async_client import AsyncSharedOllamaClient
-from shared_ollama._base_client import NOT_GIVEN
-from shared_ollama._breaker import BreakerState
-from shared_ollama._classify import FailureClass, classify
-from shared_ollama._client import SharedOllamaClient
-from shared_ollama._default_client import (
+from shared_ollama._core._async_client import AsyncSharedOllamaClient
+from shared_ollama._core._base_client import NOT_GIVEN
+from shared_ollama._core._default_client import (
     chat,
     copy,
     create,
@@ -28,6 +25,10 @@ from shared_ollama._default_client import (
     push,
     show,
 )
+from shared_ollama._core._reply_limits import ReplyLimits
+from shared_ollama._core._sync_client import SharedOllamaClient
+from shared_ollama._core._timeouts import TimeoutPolicy
+from shared_ollama._core._tool_schema import tool_from_function
 from shared_ollama._errors import (
     CapabilityError,
     CircuitOpenError,
@@ -44,19 +45,11 @@ from shared_ollama._errors import (
     StreamInterruptedError,
     TransportError,
 )
-from shared_ollama._health import (
-    ServiceHealth,
-    acheck_service_health,
-    check_service_health,
-    ensure_service_running,
-    wait_until_ready,
-)
-from shared_ollama._health_gate import HealthGate
 from shared_ollama._host import OllamaHost, get_ollama_base_url, parse_host, resolve_base_url
-from shared_ollama._reply_limits import ReplyLimits
-from shared_ollama._resilience_policy import BreakerPolicy, RetryPolicy, is_testing, set_testing
-from shared_ollama._timeouts import TimeoutPolicy
-from shared_ollama._tool_schema import tool_from_function
+from shared_ollama._resilience._breaker import BreakerState
+from shared_ollama._resilience._classify import FailureClass, classify
+from shared_ollama._resilience._health_gate import HealthGate
+from shared_ollama._resilience._policy import BreakerPolicy, RetryPolicy, is_testing, set_testing
 from shared_ollama._types import (
     BaseGenerateResponse,
     ChatResponse,
@@ -83,13 +76,27 @@ from shared_ollama._types import (
     VersionResponse,
 )
 from shared_ollama._version import __version__
+from shared_ollama.daemon._health import (
+    ServiceHealth,
+    acheck_service_health,
+    check_service_health,
+    ensure_service_running,
+    wait_until_ready,
+)
 
 if TYPE_CHECKING:
-    from shared_ollama._binary import OllamaBinaryNotFoundError, find_ollama_binary
-    from shared_ollama._daemon import DaemonInfo, StopResult, start_daemon, stop_daemon
-    from shared_ollama._daemon_files import DaemonSettings
-    from shared_ollama._daemon_status import DaemonStatus, daemon_status
-    from shared_ollama._plugins import (
+    from shared_ollama.daemon._binary import OllamaBinaryNotFoundError, find_ollama_binary
+    from shared_ollama.daemon._files import DaemonSettings
+    from shared_ollama.daemon._process import DaemonInfo, StopResult, start_daemon, stop_daemon
+    from shared_ollama.daemon._serve_env import (
+        MachineInfo,
+        ServeEnvironment,
+        memory_budget_bytes,
+        serve_environment,
+    )
+    from shared_ollama.daemon._status import DaemonStatus, daemon_status
+    from shared_ollama.daemon._warm import WarmResult, warm_models
+    from shared_ollama.plugins._discovery import (
         PluginError,
         PluginInfo,
         PluginLoadError,
@@ -100,15 +107,8 @@ if TYPE_CHECKING:
         list_plugins,
         load_plugin,
     )
-    from shared_ollama._plugins import create as create_plugin
-    from shared_ollama._replay import ReplayServer
-    from shared_ollama._serve_env import (
-        MachineInfo,
-        ServeEnvironment,
-        memory_budget_bytes,
-        serve_environment,
-    )
-    from shared_ollama._telemetry import (
+    from shared_ollama.plugins._discovery import create as create_plugin
+    from shared_ollama.telemetry import (
         CallObservation,
         CaptureMode,
         Instrumentation,
@@ -121,48 +121,48 @@ if TYPE_CHECKING:
         usage_to_csv,
         usage_to_json,
     )
-    from shared_ollama._warm import WarmResult, warm_models
+    from shared_ollama.testing._replay_server import ReplayServer
 
 
 # Daemon, plugin and replay helpers load on first use: `import shared_ollama` stays cheap.
 _LAZY: dict[str, tuple[str, str]] = {
-    "CallObservation": ("shared_ollama._telemetry", "CallObservation"),
-    "CaptureMode": ("shared_ollama._telemetry", "CaptureMode"),
-    "Instrumentation": ("shared_ollama._telemetry", "Instrumentation"),
-    "JsonlSink": ("shared_ollama._telemetry", "JsonlSink"),
-    "PerformanceRecord": ("shared_ollama._telemetry", "PerformanceRecord"),
-    "PerformanceRecorder": ("shared_ollama._telemetry", "PerformanceRecorder"),
-    "UsageSummary": ("shared_ollama._telemetry", "UsageSummary"),
-    "read_records": ("shared_ollama._telemetry", "read_records"),
-    "summarize_usage": ("shared_ollama._telemetry", "summarize_usage"),
-    "usage_to_csv": ("shared_ollama._telemetry", "usage_to_csv"),
-    "usage_to_json": ("shared_ollama._telemetry", "usage_to_json"),
-    "DaemonInfo": ("shared_ollama._daemon", "DaemonInfo"),
-    "DaemonSettings": ("shared_ollama._daemon_files", "DaemonSettings"),
-    "DaemonStatus": ("shared_ollama._daemon_status", "DaemonStatus"),
-    "MachineInfo": ("shared_ollama._serve_env", "MachineInfo"),
-    "OllamaBinaryNotFoundError": ("shared_ollama._binary", "OllamaBinaryNotFoundError"),
-    "PluginError": ("shared_ollama._plugins", "PluginError"),
-    "PluginInfo": ("shared_ollama._plugins", "PluginInfo"),
-    "PluginLoadError": ("shared_ollama._plugins", "PluginLoadError"),
-    "PluginNotFoundError": ("shared_ollama._plugins", "PluginNotFoundError"),
-    "PluginWarning": ("shared_ollama._plugins", "PluginWarning"),
-    "ReplayServer": ("shared_ollama._replay", "ReplayServer"),
-    "ServeEnvironment": ("shared_ollama._serve_env", "ServeEnvironment"),
-    "StopResult": ("shared_ollama._daemon", "StopResult"),
-    "WarmResult": ("shared_ollama._warm", "WarmResult"),
-    "configure_llama_index": ("shared_ollama._plugins", "configure_llama_index"),
-    "create_plugin": ("shared_ollama._plugins", "create"),
-    "daemon_status": ("shared_ollama._daemon_status", "daemon_status"),
-    "find_ollama_binary": ("shared_ollama._binary", "find_ollama_binary"),
-    "init_chat_model": ("shared_ollama._plugins", "init_chat_model"),
-    "list_plugins": ("shared_ollama._plugins", "list_plugins"),
-    "load_plugin": ("shared_ollama._plugins", "load_plugin"),
-    "memory_budget_bytes": ("shared_ollama._serve_env", "memory_budget_bytes"),
-    "serve_environment": ("shared_ollama._serve_env", "serve_environment"),
-    "start_daemon": ("shared_ollama._daemon", "start_daemon"),
-    "stop_daemon": ("shared_ollama._daemon", "stop_daemon"),
-    "warm_models": ("shared_ollama._warm", "warm_models"),
+    "CallObservation": ("shared_ollama.telemetry", "CallObservation"),
+    "CaptureMode": ("shared_ollama.telemetry", "CaptureMode"),
+    "Instrumentation": ("shared_ollama.telemetry", "Instrumentation"),
+    "JsonlSink": ("shared_ollama.telemetry", "JsonlSink"),
+    "PerformanceRecord": ("shared_ollama.telemetry", "PerformanceRecord"),
+    "PerformanceRecorder": ("shared_ollama.telemetry", "PerformanceRecorder"),
+    "UsageSummary": ("shared_ollama.telemetry", "UsageSummary"),
+    "read_records": ("shared_ollama.telemetry", "read_records"),
+    "summarize_usage": ("shared_ollama.telemetry", "summarize_usage"),
+    "usage_to_csv": ("shared_ollama.telemetry", "usage_to_csv"),
+    "usage_to_json": ("shared_ollama.telemetry", "usage_to_json"),
+    "DaemonInfo": ("shared_ollama.daemon._process", "DaemonInfo"),
+    "DaemonSettings": ("shared_ollama.daemon._files", "DaemonSettings"),
+    "DaemonStatus": ("shared_ollama.daemon._status", "DaemonStatus"),
+    "MachineInfo": ("shared_ollama.daemon._serve_env", "MachineInfo"),
+    "OllamaBinaryNotFoundError": ("shared_ollama.daemon._binary", "OllamaBinaryNotFoundError"),
+    "PluginError": ("shared_ollama.plugins._discovery", "PluginError"),
+    "PluginInfo": ("shared_ollama.plugins._discovery", "PluginInfo"),
+    "PluginLoadError": ("shared_ollama.plugins._discovery", "PluginLoadError"),
+    "PluginNotFoundError": ("shared_ollama.plugins._discovery", "PluginNotFoundError"),
+    "PluginWarning": ("shared_ollama.plugins._discovery", "PluginWarning"),
+    "ReplayServer": ("shared_ollama.testing._replay_server", "ReplayServer"),
+    "ServeEnvironment": ("shared_ollama.daemon._serve_env", "ServeEnvironment"),
+    "StopResult": ("shared_ollama.daemon._process", "StopResult"),
+    "WarmResult": ("shared_ollama.daemon._warm", "WarmResult"),
+    "configure_llama_index": ("shared_ollama.plugins._discovery", "configure_llama_index"),
+    "create_plugin": ("shared_ollama.plugins._discovery", "create"),
+    "daemon_status": ("shared_ollama.daemon._status", "daemon_status"),
+    "find_ollama_binary": ("shared_ollama.daemon._binary", "find_ollama_binary"),
+    "init_chat_model": ("shared_ollama.plugins._discovery", "init_chat_model"),
+    "list_plugins": ("shared_ollama.plugins._discovery", "list_plugins"),
+    "load_plugin": ("shared_ollama.plugins._discovery", "load_plugin"),
+    "memory_budget_bytes": ("shared_ollama.daemon._serve_env", "memory_budget_bytes"),
+    "serve_environment": ("shared_ollama.daemon._serve_env", "serve_environment"),
+    "start_daemon": ("shared_ollama.daemon._process", "start_daemon"),
+    "stop_daemon": ("shared_ollama.daemon._process", "stop_daemon"),
+    "warm_models": ("shared_ollama.daemon._warm", "warm_models"),
 }
 
 

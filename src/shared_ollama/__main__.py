@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from shared_ollama._cli import main
+from shared_ollama._cli._app import main
 
 if __name__ == "__main__":
     sys.exit(main())

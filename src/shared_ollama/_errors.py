@@ -16,7 +16,7 @@ exception escapes the library. The tree::
     ├── StreamInterruptedError       a stream broke after its first chunk (``.partial`` kept)
     │   └── ReplyTooLargeError       a line or a reply passed its size limit (``.limit``)
     ├── CircuitOpenError             the host's breaker is open (``.retry_after``)
-    └── PluginError                  an integration plugin (defined in ``_plugins.py``)
+    └── PluginError                  an integration plugin (defined in ``plugins/_discovery.py``)
         ├── PluginNotFoundError      no such plugin installed (also ``LookupError``)
         └── PluginLoadError          the plugin failed to import (also ``ImportError``)
 

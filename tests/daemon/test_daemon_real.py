@@ -22,14 +22,14 @@ from pathlib import Path
 import psutil
 import pytest
 
-from shared_ollama._binary import OllamaBinaryNotFoundError, find_ollama_binary
-from shared_ollama._cli import main
-from shared_ollama._daemon import start_daemon, stop_daemon
-from shared_ollama._daemon_files import DaemonSettings, read_record
-from shared_ollama._daemon_status import daemon_status
+from shared_ollama._cli._app import main
 from shared_ollama._errors import ModelNotFoundError, OllamaUnavailableError
-from shared_ollama._health import check_service_health, ensure_service_running
-from shared_ollama._warm import warm_models
+from shared_ollama.daemon._binary import OllamaBinaryNotFoundError, find_ollama_binary
+from shared_ollama.daemon._files import DaemonSettings, read_record
+from shared_ollama.daemon._health import check_service_health, ensure_service_running
+from shared_ollama.daemon._process import start_daemon, stop_daemon
+from shared_ollama.daemon._status import daemon_status
+from shared_ollama.daemon._warm import warm_models
 
 pytestmark = pytest.mark.daemon
 
@@ -187,7 +187,7 @@ def test_real_daemon_restarts_after_a_crash(sandbox: Sandbox) -> None:
 
 RACER = """
 import json
-from shared_ollama._health import ensure_service_running
+from shared_ollama.daemon._health import ensure_service_running
 health = ensure_service_running(start=True, deadline_s={deadline})
 print(json.dumps(health.to_dict()))
 """

@@ -1,7 +1,7 @@
 """Every example runs as-is against the offline replay of its recording, so none can rot.
 
 Each example runs in its own Python process with ``SHARED_OLLAMA_URL`` pointing at a
-:class:`~shared_ollama._replay.ReplayServer` over ``cassettes/examples/<example>/`` (recorded from
+:class:`~shared_ollama.testing._replay_server.ReplayServer` over ``cassettes/examples/<example>/`` (recorded from
 a real Ollama by ``tools/record_example_cassettes.py``), and must exit 0 and print what it
 promises. An example whose request bodies drift from the recording gets the replay server's 501
 ("no recorded interaction for ..."), fails, and says to re-record.
@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 
-from shared_ollama._replay import ReplayServer
+from shared_ollama.testing._replay_server import ReplayServer
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"

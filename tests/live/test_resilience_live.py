@@ -24,7 +24,7 @@ from shared_ollama import (
     SharedOllamaClient,
     StreamInterruptedError,
 )
-from shared_ollama._breaker_registry import breaker_for
+from shared_ollama._resilience._breaker_registry import breaker_for
 
 pytestmark = pytest.mark.live
 FAST_BREAKER = BreakerPolicy(base_open=0.5, max_open=1.0, jitter=0.0)

@@ -19,7 +19,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from shared_ollama._telemetry import CaptureMode, Instrumentation, PerformanceRecorder
+from shared_ollama.telemetry import CaptureMode, Instrumentation, PerformanceRecorder
 
 MODEL = "smollm2:135m"
 

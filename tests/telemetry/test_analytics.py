@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from shared_ollama._telemetry import (
+from shared_ollama.telemetry import (
     PerformanceRecord,
     summarize_usage,
     usage_to_csv,

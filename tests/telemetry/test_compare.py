@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from shared_ollama._report._compare import CompareSettings, MetricComparison, Verdict, compare_runs
-from shared_ollama._telemetry import PerformanceRecord
+from shared_ollama.telemetry import PerformanceRecord
 
 FAST = CompareSettings(resamples=400)
 

@@ -10,8 +10,8 @@ import pytest
 from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from shared_ollama._telemetry import CaptureMode, Instrumentation, PerformanceRecorder
-from shared_ollama._telemetry._content import (
+from shared_ollama.telemetry import CaptureMode, Instrumentation, PerformanceRecorder
+from shared_ollama.telemetry._content import (
     ContentBuffer,
     capture_mode_from_env,
     input_messages,

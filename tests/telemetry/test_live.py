@@ -9,8 +9,8 @@ import pytest
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from shared_ollama import AsyncSharedOllamaClient, SharedOllamaClient
-from shared_ollama._load_test import LoadTestConfig, run_load_test
-from shared_ollama._telemetry import Instrumentation, PerformanceRecorder
+from shared_ollama._report._load_test import LoadTestConfig, run_load_test
+from shared_ollama.telemetry import Instrumentation, PerformanceRecorder
 
 pytestmark = pytest.mark.live
 

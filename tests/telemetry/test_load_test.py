@@ -10,9 +10,14 @@ import httpx
 import pytest
 
 from shared_ollama import AsyncSharedOllamaClient
-from shared_ollama._load_test import LoadTestConfig, format_result, run_load_test, summary_json
 from shared_ollama._report._command import run_report
-from shared_ollama._telemetry import Instrumentation, JsonlSink, read_records
+from shared_ollama._report._load_test import (
+    LoadTestConfig,
+    format_result,
+    run_load_test,
+    summary_json,
+)
+from shared_ollama.telemetry import Instrumentation, JsonlSink, read_records
 
 DIGEST = "618798895493445d1b3e96e6f91464c0fa785e382c218cf598645978fbc56455"
 
@@ -129,7 +134,7 @@ def test_load_test_command_prints_a_summary_and_writes_records(
     """``shared-ollama load-test`` prints throughput and percentiles and writes the records."""
     import argparse
 
-    from shared_ollama import _load_test
+    from shared_ollama._report import _load_test
 
     handler, _ = ollama(shapes)
     monkeypatch.setattr(_load_test, "_default_client", lambda config: client_for(handler))

@@ -9,8 +9,8 @@ import pytest
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 
 from shared_ollama._errors import ModelNotFoundError, ServerBusyError
-from shared_ollama._telemetry import Instrumentation
-from shared_ollama._telemetry._metrics import (
+from shared_ollama.telemetry import Instrumentation
+from shared_ollama.telemetry._metrics import (
     DURATION_BUCKETS,
     TIME_PER_CHUNK_BUCKETS,
     TIME_TO_FIRST_CHUNK_BUCKETS,

@@ -10,14 +10,14 @@ import orjson
 import pytest
 
 from shared_ollama._errors import ServerBusyError
-from shared_ollama._telemetry import (
+from shared_ollama.telemetry import (
     Instrumentation,
     JsonlSink,
     PerformanceRecord,
     PerformanceRecorder,
     read_records,
 )
-from shared_ollama._telemetry._records import options_hash
+from shared_ollama.telemetry._records import options_hash
 
 MakeInstrumentation = Callable[..., Instrumentation]
 

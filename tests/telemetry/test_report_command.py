@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import math
 import random
-import sys
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -14,7 +13,7 @@ import pytest
 
 from shared_ollama._report._chart import Series, render_svg, write_chart
 from shared_ollama._report._command import run_report
-from shared_ollama._telemetry import JsonlSink, PerformanceRecord
+from shared_ollama.telemetry import JsonlSink, PerformanceRecord
 
 
 def write_run(path: Path, n: int, *, seed: int, scale: float = 1.0, **fields: Any) -> Path:
@@ -115,23 +114,11 @@ def test_write_chart_rejects_unknown_formats(tmp_path: Path) -> None:
 def test_report_is_a_shared_ollama_command(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """``shared-ollama report`` runs the same report once the module is registered."""
-    from shared_ollama import _cli
+    """``shared-ollama report`` runs the same report as the script."""
+    from shared_ollama._cli._app import main
 
-    monkeypatch.setattr(
-        _cli, "COMMAND_MODULES", (*_cli.COMMAND_MODULES, "shared_ollama._report._register")
-    )
-    monkeypatch.setattr(_cli, "_COMMANDS", dict(_cli._COMMANDS))
-    name = "shared_ollama._report._register"
-    previous = sys.modules.pop(name, None)  # re-import so it registers into the copy
-    try:
-        cand = write_run(tmp_path / "cand.jsonl", 3, seed=2)
-        assert _cli.main(["report", str(cand), "--json"]) == 0
-        assert "load-test" in _cli._COMMANDS
-    finally:
-        sys.modules.pop(name, None)
-        if previous is not None:
-            sys.modules[name] = previous
+    cand = write_run(tmp_path / "cand.jsonl", 3, seed=2)
+    assert main(["report", str(cand), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["candidate"][0]["calls"] == 3
 
 

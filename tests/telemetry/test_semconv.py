@@ -9,8 +9,8 @@ from opentelemetry.metrics import NoOpMeterProvider, get_meter_provider
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.trace import NoOpTracerProvider, ProxyTracerProvider
 
-from shared_ollama._telemetry._otel import ProviderSlot, is_api_default
-from shared_ollama._telemetry._semconv import (
+from shared_ollama.telemetry._otel import ProviderSlot, is_api_default
+from shared_ollama.telemetry._semconv import (
     ReplyStats,
     parse_reply,
     reply_attributes,

@@ -23,7 +23,7 @@ from shared_ollama._errors import (
     SharedOllamaError,
     StreamInterruptedError,
 )
-from shared_ollama._telemetry import CallObservation, Instrumentation, Operation
+from shared_ollama.telemetry import CallObservation, Instrumentation, Operation
 
 MakeInstrumentation = Callable[..., Instrumentation]
 MODEL = "smollm2:135m"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared_ollama._adaptive_limit import AdaptiveLimit
+from shared_ollama._resilience._adaptive_limit import AdaptiveLimit
 
 
 def _run(limit: AdaptiveLimit, *, busy: bool) -> None:

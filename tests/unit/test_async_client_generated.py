@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_async_client_matches_generator_output() -> None:
-    """Editing _client.py without regenerating _async_client.py fails here."""
+    """Editing _sync_client.py without regenerating _async_client.py fails here."""
     spec = importlib.util.spec_from_file_location(
         "generate_async_client", ROOT / "tools" / "generate_async_client.py"
     )
@@ -21,5 +21,5 @@ def test_async_client_matches_generator_output() -> None:
     spec.loader.exec_module(generator)
     expected = generator.formatted(generator.to_async(generator.SYNC.read_text()))
     assert generator.ASYNC.read_text() == expected, (
-        "src/shared_ollama/_async_client.py is stale: run python tools/generate_async_client.py"
+        "src/shared_ollama/_core/_async_client.py is stale: run python tools/generate_async_client.py"
     )

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared_ollama._backoff import full_jitter_delay, open_duration, overload_delay
+from shared_ollama._resilience._backoff import full_jitter_delay, open_duration, overload_delay
 
 
 def _top() -> float:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from shared_ollama._binary import OllamaBinaryNotFoundError, find_ollama_binary
 from shared_ollama._errors import SharedOllamaError
+from shared_ollama.daemon._binary import OllamaBinaryNotFoundError, find_ollama_binary
 
 
 def _executable(path: Path) -> Path:

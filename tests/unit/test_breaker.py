@@ -9,21 +9,21 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from shared_ollama._breaker import BreakerState, CircuitBreaker, Permit
-from shared_ollama._breaker_registry import (
-    BreakerRegistry,
-    breaker_for,
-    breaker_registry,
-    reset_breakers,
-)
-from shared_ollama._classify import FailureClass
 from shared_ollama._errors import (
     CircuitOpenError,
     InvalidRequestError,
     OllamaUnavailableError,
     ServerError,
 )
-from shared_ollama._resilience_policy import BreakerPolicy
+from shared_ollama._resilience._breaker import BreakerState, CircuitBreaker, Permit
+from shared_ollama._resilience._breaker_registry import (
+    BreakerRegistry,
+    breaker_for,
+    breaker_registry,
+    reset_breakers,
+)
+from shared_ollama._resilience._classify import FailureClass
+from shared_ollama._resilience._policy import BreakerPolicy
 
 HOST = "http://10.0.0.7:11434"
 CLOSED, OPEN, HALF_OPEN = BreakerState.CLOSED, BreakerState.OPEN, BreakerState.HALF_OPEN

@@ -7,13 +7,6 @@ import asyncio
 import pytest
 
 from shared_ollama import _errors
-from shared_ollama._classify import (
-    FailureClass,
-    classify,
-    counts_as_breaker_failure,
-    max_retries_for,
-    retry_allowance,
-)
 from shared_ollama._errors import (
     CapabilityError,
     CircuitOpenError,
@@ -30,7 +23,14 @@ from shared_ollama._errors import (
     StreamInterruptedError,
     TransportError,
 )
-from shared_ollama._resilience_policy import RetryPolicy
+from shared_ollama._resilience._classify import (
+    FailureClass,
+    classify,
+    counts_as_breaker_failure,
+    max_retries_for,
+    retry_allowance,
+)
+from shared_ollama._resilience._policy import RetryPolicy
 
 HOST = "http://127.0.0.1:11434"
 

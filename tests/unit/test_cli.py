@@ -17,9 +17,8 @@ from typing import Any
 
 import pytest
 
-from shared_ollama import _cli
-from shared_ollama._cli import main, register_command
-from shared_ollama._serve_env import MachineInfo, memory_budget_bytes
+from shared_ollama._cli._app import COMMANDS, Command, build_parser, main
+from shared_ollama.daemon._serve_env import MachineInfo, memory_budget_bytes
 
 PS = {
     "models": [
@@ -313,8 +312,8 @@ def test_cli_error_never_prints_the_password_of_ollama_host(
 
 
 @pytest.fixture
-def extra_command() -> Iterator[list[argparse.Namespace]]:
-    """Register a test command; remove it afterwards."""
+def extra_command() -> tuple[list[argparse.Namespace], tuple[Command, ...]]:
+    """A command table with one extra test command, and the arguments it was run with."""
     seen: list[argparse.Namespace] = []
 
     def configure(parser: argparse.ArgumentParser) -> None:
@@ -324,9 +323,7 @@ def extra_command() -> Iterator[list[argparse.Namespace]]:
         seen.append(args)
         return 7
 
-    register_command("echo-word", "repeat a word", configure, run_it)
-    yield seen
-    del _cli._COMMANDS["echo-word"]
+    return seen, (*COMMANDS, Command("echo-word", "repeat a word", configure, run_it))
 
 
 @pytest.mark.parametrize(
@@ -336,24 +333,39 @@ def extra_command() -> Iterator[list[argparse.Namespace]]:
         ["echo-word", "hi", "--host", ":12111", "--json"],
     ],
 )
-def test_register_command_adds_a_command_with_host_and_json(
-    capsys: pytest.CaptureFixture[str], extra_command: list[argparse.Namespace], argv: list[str]
+def test_command_table_entry_runs_with_host_and_json(
+    extra_command: tuple[list[argparse.Namespace], tuple[Command, ...]], argv: list[str]
 ) -> None:
-    """A registered command runs with its arguments, and --host/--json work in either place."""
-    assert run(capsys, *argv)[0] == 7
-    [args] = extra_command
+    """A command in the table runs with its arguments, and --host/--json work in either place."""
+    seen, commands = extra_command
+    assert main(argv, commands=commands) == 7
+    [args] = seen
     assert args.word == "hi"
     assert args.host == ":12111"
     assert args.json is True
 
 
-def test_register_command_refuses_a_duplicate_name() -> None:
-    """Two commands of the same name is a mistake unless replacing is asked for."""
-    with pytest.raises(ValueError, match="already registered"):
-        register_command("status", "again", lambda parser: None, lambda args: 0)
+def test_command_table_refuses_a_duplicate_name() -> None:
+    """Two commands of the same name in one table is a mistake the parser names."""
+    again = Command("status", "again", lambda parser: None, lambda args: 0)
+    with pytest.raises(ValueError, match="repeated: status"):
+        build_parser((*COMMANDS, again))
 
 
-def test_register_command_keeps_a_command_own_json_option(
+def test_command_table_does_not_depend_on_imports() -> None:
+    """The table is written out: the same commands, in order, whatever was imported before."""
+    names = [command.name for command in COMMANDS]
+    assert names[:2] == ["status", "doctor"]
+    assert {"plugins", "replay", "report", "load-test", "chat"} <= set(names)
+    subparsers = next(
+        action
+        for action in build_parser()._actions
+        if isinstance(action, argparse._SubParsersAction)
+    )
+    assert list(subparsers.choices) == names
+
+
+def test_command_with_its_own_json_option_does_not_clash(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """A command that adds its own --json (like ``plugins``) does not clash with ours."""
@@ -524,11 +536,11 @@ def test_pull_draws_rich_bars_on_a_terminal(
     """On a terminal with rich installed, pull draws a bar per layer and each step."""
     from rich.console import Console
 
-    from shared_ollama import _cli_api
+    from shared_ollama._cli import _api
 
     screen = io.StringIO()
     console = Console(file=screen, force_terminal=True, width=100)
-    monkeypatch.setattr(_cli_api, "rich_console", lambda: console)
+    monkeypatch.setattr(_api, "rich_console", lambda: console)
     assert run(capsys, "--host", server.url, "pull", "smollm2:135m")[0] == 0
     drawn = screen.getvalue()
     for label in ("pulling manifest", "pulling abc", "success", "1.0/1.0 kB"):

@@ -478,7 +478,7 @@ def test_waiting_for_our_own_slot_never_opens_the_breaker() -> None:
         SharedOllamaClient,
         TimeoutPolicy,
     )
-    from shared_ollama._breaker_registry import breaker_for
+    from shared_ollama._resilience._breaker_registry import breaker_for
 
     release = threading.Event()
 

@@ -13,7 +13,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from shared_ollama import ModelNotFoundError, SharedOllamaClient
-from shared_ollama._telemetry import Instrumentation
+from shared_ollama.telemetry import Instrumentation
 
 FINAL = {
     "model": "m",
@@ -156,8 +156,8 @@ def test_admin_calls_are_not_traced(
 def test_breaker_transitions_are_counted_on_global_meter() -> None:
     """Opening a breaker is reported through the process-wide transition reporter."""
     from shared_ollama import RetryPolicy
-    from shared_ollama._base_client import _report_transition
-    from shared_ollama._breaker_registry import breaker_registry
+    from shared_ollama._core._base_client import _report_transition
+    from shared_ollama._resilience._breaker_registry import breaker_registry
 
     seen: list[tuple[str, str, str]] = []
     breaker_registry().add_listener(

@@ -15,14 +15,8 @@ import httpx
 import psutil
 import pytest
 
-from shared_ollama._daemon import (
-    DaemonRuntime,
-    _locked,
-    local_target,
-    start_daemon,
-    stop_daemon,
-)
-from shared_ollama._daemon_files import (
+from shared_ollama._errors import OllamaUnavailableError
+from shared_ollama.daemon._files import (
     DaemonSettings,
     PidRecord,
     identity_matches,
@@ -32,11 +26,17 @@ from shared_ollama._daemon_files import (
     tail_lines,
     write_record,
 )
-from shared_ollama._daemon_status import daemon_status, folder_size, loaded_models_from_ps
-from shared_ollama._errors import OllamaUnavailableError
-from shared_ollama._health import ServiceHealth
-from shared_ollama._serve_env import GIB, MachineInfo
-from shared_ollama._warm import warm_models, warm_result
+from shared_ollama.daemon._health import ServiceHealth
+from shared_ollama.daemon._process import (
+    DaemonRuntime,
+    _locked,
+    local_target,
+    start_daemon,
+    stop_daemon,
+)
+from shared_ollama.daemon._serve_env import GIB, MachineInfo
+from shared_ollama.daemon._status import daemon_status, folder_size, loaded_models_from_ps
+from shared_ollama.daemon._warm import warm_models, warm_result
 
 PORT = 12150
 URL = f"http://127.0.0.1:{PORT}"

@@ -100,7 +100,7 @@ def test_docs_runbooks_mention_every_cli_command() -> None:
     """Every `shared-ollama` sub-command appears in the runbooks."""
     import argparse
 
-    from shared_ollama import _cli
+    from shared_ollama._cli import _app as _cli
 
     text = (DOCS / "runbooks.md").read_text(encoding="utf-8")
     parser = _cli.build_parser()

@@ -13,7 +13,11 @@ from shared_ollama import (
     SharedOllamaError,
     StreamInterruptedError,
 )
-from shared_ollama._error_mapping import error_from_exception, error_from_stream_line, error_text
+from shared_ollama._core._error_mapping import (
+    error_from_exception,
+    error_from_stream_line,
+    error_text,
+)
 
 HOST = "http://127.0.0.1:11434"
 

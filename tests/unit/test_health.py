@@ -9,7 +9,8 @@ import httpx
 import pytest
 
 from shared_ollama._errors import ModelNotFoundError, OllamaUnavailableError
-from shared_ollama._health import (
+from shared_ollama._resilience._health_gate import HealthGate
+from shared_ollama.daemon._health import (
     ServiceHealth,
     acheck_service_health,
     check_service_health,
@@ -20,7 +21,6 @@ from shared_ollama._health import (
     probe_exchange,
     wait_until_ready,
 )
-from shared_ollama._health_gate import HealthGate
 
 URL = "http://127.0.0.1:11434"
 PS = {"models": [{"name": "smollm2:135m", "model": "smollm2:135m", "size": 150_000_000}]}

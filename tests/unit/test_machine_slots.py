@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from shared_ollama import RequestTimeoutError, SharedOllamaClient
-from shared_ollama._machine_slots import MachineSlots
+from shared_ollama._resilience._machine_slots import MachineSlots
 from shared_ollama._settings import ClientSettings
 
 
@@ -33,7 +33,7 @@ def test_machine_slots_are_shared_with_other_processes(tmp_path: Path) -> None:
         [
             sys.executable,
             "-c",
-            "import sys, pathlib; from shared_ollama._machine_slots import MachineSlots;"
+            "import sys, pathlib; from shared_ollama._resilience._machine_slots import MachineSlots;"
             f"s = MachineSlots('http://h:1', 1, directory=pathlib.Path({str(tmp_path)!r}));"
             "s.acquire(5); print('held', flush=True); sys.stdin.readline()",
         ],

@@ -10,7 +10,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared_ollama._ndjson import LineSplitter, MalformedLineError, NDJSONDecoder, OversizeError
+from shared_ollama._core._ndjson import (
+    LineSplitter,
+    MalformedLineError,
+    NDJSONDecoder,
+    OversizeError,
+)
 
 
 def test_ndjson_decoder_joins_lines_split_across_chunks() -> None:

@@ -13,7 +13,7 @@ import ollama
 import pytest
 from pydantic import BaseModel
 
-from shared_ollama._normalize import (
+from shared_ollama._core._normalize import (
     normalize_format,
     normalize_images,
     normalize_keep_alive,

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from shared_ollama._plugins import (
+from shared_ollama.plugins._discovery import (
     DISABLED_PLUGINS_VARIABLE,
     DisabledPlugins,
     PluginInfo,

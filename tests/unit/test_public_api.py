@@ -85,7 +85,7 @@ def test_module_level_functions_use_a_lazy_default_client(monkeypatch) -> None:
     """`shared_ollama.chat(...)` works like `ollama.chat(...)`, on a client made at first use."""
     import httpx
 
-    from shared_ollama import _default_client
+    from shared_ollama._core import _default_client
 
     assert _default_client._client == []
     sent: list[str] = []

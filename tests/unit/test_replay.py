@@ -6,7 +6,6 @@ import argparse
 import io
 import json
 import socket
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +16,7 @@ import ollama
 import pytest
 
 from shared_ollama import SharedOllamaClient
-from shared_ollama._replay import (
+from shared_ollama.testing._replay_server import (
     REPLAY_HEADER,
     ReplayServer,
     _is_loopback,
@@ -417,20 +416,11 @@ def test_is_loopback_table(host: str, loopback: bool) -> None:
 
 
 @pytest.fixture
-def cli(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """``shared_ollama._cli`` with the toolkit's module registered into a copy of its table."""
-    from shared_ollama import _cli
+def cli() -> Any:
+    """``shared_ollama._cli._app``: the command table and its ``main``."""
+    from shared_ollama._cli import _app
 
-    name = "shared_ollama._cli_toolkit"
-    monkeypatch.setattr(_cli, "COMMAND_MODULES", (*_cli.COMMAND_MODULES, name))
-    monkeypatch.setattr(_cli, "_COMMANDS", dict(_cli._COMMANDS))
-    previous = sys.modules.pop(name, None)  # re-imported so it registers into the copy
-    try:
-        yield _cli
-    finally:
-        sys.modules.pop(name, None)
-        if previous is not None:
-            sys.modules[name] = previous
+    return _app
 
 
 def test_replay_is_a_shared_ollama_command(

@@ -12,7 +12,7 @@ import vcr.serialize
 import yaml
 from vcr.serializers import yamlserializer
 
-from shared_ollama._replay_book import (
+from shared_ollama.testing._replay_book import (
     DEFAULT_REPLAY_VERSION,
     ReplayBook,
     ReplayReply,

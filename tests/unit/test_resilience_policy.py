@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from shared_ollama import _resilience_policy as rp
-from shared_ollama._resilience_policy import (
+from shared_ollama._resilience import _policy as rp
+from shared_ollama._resilience._policy import (
     DEFAULT_BREAKER_POLICY,
     DEFAULT_RETRY_POLICY,
     BreakerPolicy,

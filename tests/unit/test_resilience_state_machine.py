@@ -20,8 +20,6 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from shared_ollama._breaker import BreakerState, CircuitBreaker, Permit
-from shared_ollama._classify import FailureClass
 from shared_ollama._errors import (
     CircuitOpenError,
     InvalidRequestError,
@@ -32,9 +30,11 @@ from shared_ollama._errors import (
     SharedOllamaError,
     StreamInterruptedError,
 )
-from shared_ollama._resilience_policy import BreakerPolicy, RetryPolicy
-from shared_ollama._retry_budget import RetryBudget
-from shared_ollama._retrying import RetryController, sync_retrying
+from shared_ollama._resilience._breaker import BreakerState, CircuitBreaker, Permit
+from shared_ollama._resilience._classify import FailureClass
+from shared_ollama._resilience._policy import BreakerPolicy, RetryPolicy
+from shared_ollama._resilience._retry_budget import RetryBudget
+from shared_ollama._resilience._retrying import RetryController, sync_retrying
 
 POLICY = BreakerPolicy(probe_timeout=10.0)
 OUTCOMES: list[Exception | None] = [

@@ -8,9 +8,9 @@ import threading
 import pytest
 
 from shared_ollama._errors import OllamaUnavailableError, ServerError
-from shared_ollama._resilience_policy import RetryPolicy
-from shared_ollama._retry_budget import RetryBudget, budget_for, reset_budgets
-from shared_ollama._retrying import RetryController
+from shared_ollama._resilience._policy import RetryPolicy
+from shared_ollama._resilience._retry_budget import RetryBudget, budget_for, reset_budgets
+from shared_ollama._resilience._retrying import RetryController
 
 
 def test_retry_budget_starts_full_and_allows_retries() -> None:

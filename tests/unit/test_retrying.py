@@ -19,9 +19,9 @@ from shared_ollama._errors import (
     ServerError,
     StreamInterruptedError,
 )
-from shared_ollama._resilience_policy import RetryPolicy, set_testing
-from shared_ollama._retry_budget import RetryBudget
-from shared_ollama._retrying import (
+from shared_ollama._resilience._policy import RetryPolicy, set_testing
+from shared_ollama._resilience._retry_budget import RetryBudget
+from shared_ollama._resilience._retrying import (
     RetryController,
     async_retrying,
     async_sleep,

@@ -11,11 +11,11 @@ from shared_ollama import (
     RetryPolicy,
     SharedOllamaClient,
 )
-from shared_ollama._breaker import CircuitBreaker
-from shared_ollama._classify import FailureClass
 from shared_ollama._host import parse_host
-from shared_ollama._retry_budget import RetryBudget
-from shared_ollama._routing import HostState, ModelCatalog, rank_hosts
+from shared_ollama._resilience._breaker import CircuitBreaker
+from shared_ollama._resilience._classify import FailureClass
+from shared_ollama._resilience._retry_budget import RetryBudget
+from shared_ollama._resilience._routing import HostState, ModelCatalog, rank_hosts
 
 REPLY = {"model": "m", "message": {"role": "assistant", "content": "ok"}, "done": True}
 

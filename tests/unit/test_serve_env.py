@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from shared_ollama._serve_env import (
+from shared_ollama.daemon._serve_env import (
     GIB,
     MachineInfo,
     budget_from_environ,

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from shared_ollama import SharedOllamaClient
-from shared_ollama._sticky_options import StickyOptions
+from shared_ollama._core._sticky_options import StickyOptions
 
 REPLY = {"model": "m", "message": {"role": "assistant", "content": "ok"}, "done": True}
 

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal, Optional
 
 import pytest
 
-from shared_ollama._tool_schema import cached_tool_from_function, tool_from_function
+from shared_ollama._core._tool_schema import cached_tool_from_function, tool_from_function
 from shared_ollama._types import Tool
 
 
@@ -263,7 +263,7 @@ def test_parse_docstring_reads_summary_and_args(
     doc: str, summary: str, args: dict[str, str]
 ) -> None:
     """The summary is the first paragraph; ``Args:``-like sections give parameter texts."""
-    from shared_ollama._tool_schema import _parse_docstring
+    from shared_ollama._core._tool_schema import _parse_docstring
 
     assert _parse_docstring(doc) == (summary, args)
 

@@ -7,25 +7,29 @@ import contextlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from shared_ollama._cli import (
+from shared_ollama._cli._output import (
     EXIT_FAILURE,
     EXIT_OK,
     echo,
     emit_json,
     fail,
-    register_command,
     rich_console,
     stdout,
 )
 from shared_ollama._errors import SharedOllamaError
-from shared_ollama._serve_env import DEFAULT_KEEP_ALIVE, format_bytes
-from shared_ollama._warm import warm_models
+from shared_ollama.daemon._serve_env import DEFAULT_KEEP_ALIVE, format_bytes
+from shared_ollama.daemon._warm import warm_models
 
-__all__: list[str] = []
-
-
-def _configure_nothing(parser: argparse.ArgumentParser) -> None:
-    del parser
+__all__ = [
+    "configure_one_shot",
+    "configure_pull",
+    "configure_warm",
+    "run_chat",
+    "run_generate",
+    "run_models",
+    "run_pull",
+    "run_warm",
+]
 
 
 # --- models / pull / warm --------------------------------------------------------------------
@@ -33,13 +37,13 @@ def _configure_nothing(parser: argparse.ArgumentParser) -> None:
 
 @contextlib.contextmanager
 def _client(host: str | None) -> Iterator[Any]:
-    from shared_ollama._client import SharedOllamaClient  # noqa: PLC0415 (keep startup light)
+    from shared_ollama._core._sync_client import SharedOllamaClient  # noqa: PLC0415 (keep startup light)
 
     with SharedOllamaClient(host) as client:
         yield client
 
 
-def _run_models(args: argparse.Namespace) -> int:
+def run_models(args: argparse.Namespace) -> int:
     try:
         with _client(args.host) as client:
             pulled = client.list().models
@@ -66,7 +70,7 @@ def _run_models(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _configure_pull(parser: argparse.ArgumentParser) -> None:
+def configure_pull(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", help="the model to pull, e.g. llama3.2 or qwen2.5:7b")
     parser.add_argument("--insecure", action="store_true", help="allow an insecure registry")
 
@@ -126,7 +130,7 @@ class _RichProgress:
         self._progress.stop()
 
 
-def _run_pull(args: argparse.Namespace) -> int:
+def run_pull(args: argparse.Namespace) -> int:
     console = None if args.json else rich_console()
     progress: _PlainProgress | _RichProgress = (
         _RichProgress(console) if console is not None else _PlainProgress()
@@ -147,7 +151,7 @@ def _run_pull(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _configure_warm(parser: argparse.ArgumentParser) -> None:
+def configure_warm(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("models", nargs="+", metavar="MODEL", help="models to load now")
     parser.add_argument(
         "--keep-alive",
@@ -156,7 +160,7 @@ def _configure_warm(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _run_warm(args: argparse.Namespace) -> int:
+def run_warm(args: argparse.Namespace) -> int:
     try:
         results = warm_models(args.models, keep_alive=args.keep_alive, base_url=args.host)
     except SharedOllamaError as exc:
@@ -188,7 +192,7 @@ def _run_warm(args: argparse.Namespace) -> int:
 # --- chat / generate -------------------------------------------------------------------------
 
 
-def _configure_one_shot(parser: argparse.ArgumentParser) -> None:
+def configure_one_shot(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", help="the model, e.g. llama3.2")
     parser.add_argument("prompt", help="the prompt")
     parser.add_argument("--system", default=None, help="a system prompt")
@@ -212,7 +216,7 @@ def _stats(final: Any) -> dict[str, Any]:
     return {name: getattr(final, name, None) for name in names}
 
 
-def _run_chat(args: argparse.Namespace) -> int:
+def run_chat(args: argparse.Namespace) -> int:
     messages = [{"role": "system", "content": args.system}] if args.system else []
     messages.append({"role": "user", "content": args.prompt})
     return _one_shot(
@@ -228,7 +232,7 @@ def _run_chat(args: argparse.Namespace) -> int:
     )
 
 
-def _run_generate(args: argparse.Namespace) -> int:
+def run_generate(args: argparse.Namespace) -> int:
     return _one_shot(
         args,
         lambda client: client.generate(
@@ -266,13 +270,3 @@ def _one_shot(
     else:
         echo()
     return EXIT_OK
-
-
-for _name, _help, _configure, _run in (
-    ("models", "list pulled and loaded models", _configure_nothing, _run_models),
-    ("pull", "pull a model, with progress", _configure_pull, _run_pull),
-    ("warm", "load models now and keep them loaded", _configure_warm, _run_warm),
-    ("chat", "one chat turn, streamed", _configure_one_shot, _run_chat),
-    ("generate", "one completion, streamed", _configure_one_shot, _run_generate),
-):
-    register_command(_name, _help, _configure, _run)

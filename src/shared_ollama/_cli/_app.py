@@ -4,53 +4,36 @@ Every command takes ``--host`` (the server; default from the environment) and ``
 JSON document on stdout, for scripts). Exit codes: 0 success, 1 failure or server down, 2 usage
 error, 130 interrupted.
 
-Commands live in a table, filled by the modules listed in :data:`COMMAND_MODULES` (``_cli_daemon``:
-the daemon; ``_cli_api``: models and one-shot calls; then ``plugins``, ``replay``, ``report``...),
-which :func:`main` imports: each calls :func:`register_command` at import. ``rich`` draws progress bars when it is installed and
-stdout is a terminal; plain text is printed otherwise.
+:data:`COMMANDS` is the one table of commands, written out here: importing a module never adds a
+command, so what the program offers does not depend on what was imported first. Each command's
+code lives beside what it drives (``_daemon``: the daemon; ``_api``: models and one-shot calls;
+the plugins, replay, report and load-test modules for theirs).
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
-import json
-import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TextIO
 
+from shared_ollama._cli import _api, _daemon
+from shared_ollama._cli._output import (
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    configure_nothing,
+    fail,
+    warn,
+)
 from shared_ollama._errors import SharedOllamaError
-from shared_ollama._host import mask_url
+from shared_ollama._report import _command as _report_command
+from shared_ollama._report import _load_test
+from shared_ollama.plugins._discovery import configure_plugins_parser, run_plugins
+from shared_ollama.testing._replay_server import configure_replay_parser, run_replay
 
-__all__ = [
-    "COMMAND_MODULES",
-    "EXIT_FAILURE",
-    "EXIT_INTERRUPTED",
-    "EXIT_OK",
-    "EXIT_USAGE",
-    "Command",
-    "CommandRun",
-    "ConfigureParser",
-    "build_parser",
-    "echo",
-    "emit_json",
-    "fail",
-    "load_commands",
-    "main",
-    "register_command",
-    "rich_console",
-    "stdout",
-    "warn",
-]
+__all__ = ["COMMANDS", "Command", "CommandRun", "ConfigureParser", "build_parser", "main"]
 
 ConfigureParser = Callable[[argparse.ArgumentParser], None]
 CommandRun = Callable[[argparse.Namespace], int]
-
-EXIT_OK = 0
-EXIT_FAILURE = 1
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,104 +53,95 @@ class Command:
     run: CommandRun
 
 
-_COMMANDS: dict[str, Command] = {}
-COMMAND_MODULES: tuple[str, ...] = (
-    "shared_ollama._cli_daemon",  # status doctor start stop restart service memory-limit
-    "shared_ollama._cli_api",  # models pull warm chat generate
-    "shared_ollama._cli_toolkit",  # plugins replay
-    "shared_ollama._report._register",  # report load-test
+COMMANDS: tuple[Command, ...] = (
+    # the daemon
+    Command(
+        "status",
+        "is the daemon up? version, pid, memory, loaded models",
+        configure_nothing,
+        _daemon.run_status,
+    ),
+    Command(
+        "doctor",
+        "check binary, service, port, environment, models, versions",
+        configure_nothing,
+        _daemon.run_doctor,
+    ),
+    Command(
+        "start", "start the daemon unless one answers", _daemon.configure_start, _daemon.run_start
+    ),
+    Command(
+        "stop",
+        "stop the daemon that shared-ollama started",
+        _daemon.configure_stop,
+        _daemon.run_stop,
+    ),
+    Command(
+        "restart", "stop, then start the daemon", _daemon.configure_restart, _daemon.run_restart
+    ),
+    Command(
+        "service",
+        "install the daemon as a launchd/systemd service",
+        _daemon.configure_service,
+        _daemon.run_service,
+    ),
+    Command(
+        "memory-limit",
+        "print the memory budget for models",
+        _daemon.configure_memory_limit,
+        _daemon.run_memory_limit,
+    ),
+    # the API
+    Command("models", "list pulled and loaded models", configure_nothing, _api.run_models),
+    Command("pull", "pull a model, with progress", _api.configure_pull, _api.run_pull),
+    Command("warm", "load models now and keep them loaded", _api.configure_warm, _api.run_warm),
+    Command("chat", "one chat turn, streamed", _api.configure_one_shot, _api.run_chat),
+    Command("generate", "one completion, streamed", _api.configure_one_shot, _api.run_generate),
+    # the toolkit
+    Command(
+        "plugins",
+        "list the installed shared-ollama integrations (entry points, not imported)",
+        configure_plugins_parser,
+        run_plugins,
+    ),
+    Command(
+        "replay",
+        "serve recorded cassettes as an offline Ollama on loopback (a replay, not a live server)",
+        configure_replay_parser,
+        run_replay,
+    ),
+    Command(
+        _report_command.COMMAND_NAME,
+        _report_command.COMMAND_HELP,
+        _report_command.configure_parser,
+        _report_command.run,
+    ),
+    Command(
+        _load_test.COMMAND_NAME,
+        _load_test.COMMAND_HELP,
+        _load_test.configure_parser,
+        _load_test.run,
+    ),
 )
-"""Modules whose import registers commands, imported by :func:`main` in this order."""
-
-
-def register_command(
-    name: str,
-    help: str,
-    configure_parser: ConfigureParser,
-    run: CommandRun,
-    *,
-    replace: bool = False,
-) -> Command:
-    """Add a sub-command to ``shared-ollama``.
-
-    ``--host`` and ``--json`` are added to its parser unless ``configure_parser`` adds them.
-
-    Args:
-        name: The sub-command's name.
-        help: One line for ``--help``.
-        configure_parser: Adds its arguments to the parser it is given.
-        run: Called with the parsed arguments; returns the exit code.
-        replace: Allow replacing a command of the same name.
-
-    Returns:
-        The registered command.
-
-    Raises:
-        ValueError: ``name`` is taken and ``replace`` is false.
-    """
-    if name in _COMMANDS and not replace:
-        raise ValueError(f"the command {name!r} is already registered; pass replace=True")
-    command = Command(name, help, configure_parser, run)
-    _COMMANDS[name] = command
-    return command
-
-
-# --- output ----------------------------------------------------------------------------------
-
-
-def stdout() -> TextIO:
-    """Where command output goes (``sys.stdout`` at the time of the call)."""
-    return sys.stdout
-
-
-def echo(text: str = "") -> None:
-    """Print one line of output."""
-    stdout().write(text + "\n")
-
-
-def warn(text: str) -> None:
-    """Print a message to stderr, prefixed with the program's name."""
-    sys.stderr.write(f"shared-ollama: {mask_url(text)}\n")
-
-
-def emit_json(data: Any) -> None:
-    """Print ``data`` as one indented JSON document."""
-    echo(json.dumps(data, indent=2, default=str))
-
-
-def rich_console() -> Any | None:
-    """A ``rich`` console when rich is installed and stdout is a terminal."""
-    if not stdout().isatty():
-        return None
-    try:
-        from rich.console import Console  # noqa: PLC0415 (optional extra)
-    except ImportError:
-        return None
-    return Console()
-
-
-def fail(exc: BaseException, args: argparse.Namespace) -> int:
-    """Report ``exc`` (as JSON with ``--json``, else on stderr); returns :data:`EXIT_FAILURE`."""
-    if getattr(args, "json", False):
-        emit_json({"ok": False, "error": mask_url(str(exc)), "type": type(exc).__name__})
-    else:
-        warn(str(exc))
-    return EXIT_FAILURE
-
-
-def load_commands() -> None:
-    """Import :data:`COMMAND_MODULES`, which register their commands."""
-    for module in COMMAND_MODULES:
-        importlib.import_module(module)
+"""Every sub-command, in the order ``--help`` lists them."""
 
 
 def _has_option(parser: argparse.ArgumentParser, option: str) -> bool:
     return any(option in action.option_strings for action in parser._actions)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every registered command."""
-    load_commands()
+def build_parser(commands: Sequence[Command] = COMMANDS) -> argparse.ArgumentParser:
+    """The argument parser of ``commands``.
+
+    ``--host`` and ``--json`` are added to each command's parser unless it adds them itself.
+
+    Raises:
+        ValueError: Two commands share a name.
+    """
+    names = [command.name for command in commands]
+    if len(set(names)) != len(names):
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        raise ValueError(f"command names must be unique; repeated: {', '.join(duplicates)}")
     parser = argparse.ArgumentParser(
         prog="shared-ollama",
         description="Run, inspect and use the Ollama daemon shared by your projects.",
@@ -185,9 +159,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print one JSON document, for scripts",
     )
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for command in _COMMANDS.values():
-        sub = commands.add_parser(command.name, help=command.help, description=command.help)
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for command in commands:
+        sub = subparsers.add_parser(command.name, help=command.help, description=command.help)
         command.configure_parser(sub)
         if not _has_option(sub, "--host"):
             sub.add_argument("--host", default=None, metavar="URL", help="Ollama address")
@@ -197,9 +171,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run ``shared-ollama`` with ``argv`` (default ``sys.argv[1:]``); return the exit code."""
-    parser = build_parser()
+def main(argv: list[str] | None = None, *, commands: Sequence[Command] = COMMANDS) -> int:
+    """Run ``shared-ollama`` with ``argv`` (default ``sys.argv[1:]``); return the exit code.
+
+    Args:
+        argv: The arguments after the program's name.
+        commands: The command table (tests pass their own).
+    """
+    parser = build_parser(commands)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help (0) or a usage error (2)

@@ -7,29 +7,27 @@ import os
 import sys
 from pathlib import Path
 
-from shared_ollama._binary import find_ollama_binary
-from shared_ollama._cli import (
+from shared_ollama._cli._output import (
     EXIT_FAILURE,
     EXIT_OK,
     echo,
     emit_json,
     fail,
-    register_command,
     stdout,
     warn,
 )
-from shared_ollama._daemon import (
+from shared_ollama._errors import SharedOllamaError
+from shared_ollama._host import resolve_host
+from shared_ollama.daemon._binary import find_ollama_binary
+from shared_ollama.daemon._doctor import doctor_checks
+from shared_ollama.daemon._files import DaemonSettings
+from shared_ollama.daemon._process import (
     DEFAULT_START_DEADLINE_S,
     DEFAULT_STOP_TIMEOUT_S,
     start_daemon,
     stop_daemon,
 )
-from shared_ollama._daemon_files import DaemonSettings
-from shared_ollama._daemon_status import daemon_status
-from shared_ollama._doctor import doctor_checks
-from shared_ollama._errors import SharedOllamaError
-from shared_ollama._host import resolve_host
-from shared_ollama._serve_env import (
+from shared_ollama.daemon._serve_env import (
     DEFAULT_KEEP_ALIVE,
     MachineInfo,
     budget_from_environ,
@@ -37,19 +35,29 @@ from shared_ollama._serve_env import (
     memory_budget_bytes,
     serve_environment,
 )
-from shared_ollama._service_unit import ServicePlatform, service_definition
+from shared_ollama.daemon._service_unit import ServicePlatform, service_definition
+from shared_ollama.daemon._status import daemon_status
 
-__all__: list[str] = []
+__all__ = [
+    "configure_memory_limit",
+    "configure_restart",
+    "configure_service",
+    "configure_start",
+    "configure_stop",
+    "run_doctor",
+    "run_memory_limit",
+    "run_restart",
+    "run_service",
+    "run_start",
+    "run_status",
+    "run_stop",
+]
 
 
 # --- status / doctor ----------------------------------------------------------------------------
 
 
-def _configure_nothing(parser: argparse.ArgumentParser) -> None:
-    del parser
-
-
-def _run_status(args: argparse.Namespace) -> int:
+def run_status(args: argparse.Namespace) -> int:
     status = daemon_status(base_url=args.host)
     if args.json:
         emit_json(status.to_dict())
@@ -74,7 +82,7 @@ def _run_status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _run_doctor(args: argparse.Namespace) -> int:
+def run_doctor(args: argparse.Namespace) -> int:
     checks = doctor_checks(args.host, os.environ)
     failed = any(c.level == "fail" for c in checks)
     if args.json:
@@ -91,7 +99,7 @@ def _run_doctor(args: argparse.Namespace) -> int:
 # --- start / stop / restart ------------------------------------------------------------------
 
 
-def _configure_start(parser: argparse.ArgumentParser) -> None:
+def configure_start(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--keep-alive",
         default=DEFAULT_KEEP_ALIVE,
@@ -110,7 +118,7 @@ def _configure_start(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _start(args: argparse.Namespace) -> int:
+def run_start(args: argparse.Namespace) -> int:
     try:
         info = start_daemon(
             base_url=args.host,
@@ -146,7 +154,7 @@ def _start(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _configure_stop(parser: argparse.ArgumentParser) -> None:
+def configure_stop(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--timeout",
         type=float,
@@ -155,7 +163,7 @@ def _configure_stop(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _stop(args: argparse.Namespace) -> int:
+def run_stop(args: argparse.Namespace) -> int:
     try:
         result = stop_daemon(base_url=args.host, timeout_s=args.timeout)
     except (SharedOllamaError, ValueError) as exc:
@@ -175,12 +183,12 @@ def _stop(args: argparse.Namespace) -> int:
     return EXIT_OK if result.ok else EXIT_FAILURE
 
 
-def _configure_restart(parser: argparse.ArgumentParser) -> None:
-    _configure_start(parser)
-    _configure_stop(parser)
+def configure_restart(parser: argparse.ArgumentParser) -> None:
+    configure_start(parser)
+    configure_stop(parser)
 
 
-def _restart(args: argparse.Namespace) -> int:
+def run_restart(args: argparse.Namespace) -> int:
     try:
         result = stop_daemon(base_url=args.host, timeout_s=args.timeout)
     except (SharedOllamaError, ValueError) as exc:
@@ -189,13 +197,13 @@ def _restart(args: argparse.Namespace) -> int:
         return fail(SharedOllamaError(result.message, host=result.base_url), args)
     if not args.json:
         echo(result.message)
-    return _start(args)
+    return run_start(args)
 
 
 # --- service / memory-limit ------------------------------------------------------------------
 
 
-def _configure_service(parser: argparse.ArgumentParser) -> None:
+def configure_service(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("action", choices=["install"], help="install the daemon as a service")
     parser.add_argument("--dry-run", action="store_true", help="print the file; write nothing")
     parser.add_argument(
@@ -207,7 +215,7 @@ def _configure_service(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--keep-alive", default=DEFAULT_KEEP_ALIVE, help="OLLAMA_KEEP_ALIVE")
 
 
-def _run_service(args: argparse.Namespace) -> int:
+def run_service(args: argparse.Namespace) -> int:
     default: ServicePlatform = "launchd" if sys.platform == "darwin" else "systemd"
     chosen: ServicePlatform = args.platform or default
     settings = DaemonSettings.from_env()
@@ -246,7 +254,7 @@ def _run_service(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _configure_memory_limit(parser: argparse.ArgumentParser) -> None:
+def configure_memory_limit(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--format",
         choices=["bytes", "gib", "export"],
@@ -255,7 +263,7 @@ def _configure_memory_limit(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _run_memory_limit(args: argparse.Namespace) -> int:
+def run_memory_limit(args: argparse.Namespace) -> int:
     machine = MachineInfo.detect()
     budget = budget_from_environ(machine, os.environ)
     if args.json:
@@ -273,35 +281,3 @@ def _run_memory_limit(args: argparse.Namespace) -> int:
     else:
         echo(str(budget))
     return EXIT_OK
-
-
-for _name, _help, _configure, _run in (
-    (
-        "status",
-        "is the daemon up? version, pid, memory, loaded models",
-        _configure_nothing,
-        _run_status,
-    ),
-    (
-        "doctor",
-        "check binary, service, port, environment, models, versions",
-        _configure_nothing,
-        _run_doctor,
-    ),
-    ("start", "start the daemon unless one answers", _configure_start, _start),
-    ("stop", "stop the daemon that shared-ollama started", _configure_stop, _stop),
-    ("restart", "stop, then start the daemon", _configure_restart, _restart),
-    (
-        "service",
-        "install the daemon as a launchd/systemd service",
-        _configure_service,
-        _run_service,
-    ),
-    (
-        "memory-limit",
-        "print the memory budget for models",
-        _configure_memory_limit,
-        _run_memory_limit,
-    ),
-):
-    register_command(_name, _help, _configure, _run)

@@ -1,6 +1,6 @@
 """The asynchronous client: a drop-in replacement for ``ollama.AsyncClient``.
 
-Generated from ``_client.py`` by ``tools/generate_async_client.py``: do not edit by hand.
+Generated from ``_sync_client.py`` by ``tools/generate_async_client.py``: do not edit by hand.
 
 Every decision (request building, timeouts, error mapping, stream decoding, retry and breaker
 policy) lives in the I/O-free modules it calls; this file sends requests and moves bytes.
@@ -19,31 +19,30 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 import httpx
 from httpx import USE_CLIENT_DEFAULT
 
-from shared_ollama import _calls
-from shared_ollama._adaptive_limit import AdaptiveLimit
-from shared_ollama._base_client import NOT_GIVEN, BaseClient
-from shared_ollama._breaker import Permit
-from shared_ollama._calls import ApiCall
-from shared_ollama._error_mapping import (
+from shared_ollama._core import _calls
+from shared_ollama._core._base_client import NOT_GIVEN, BaseClient
+from shared_ollama._core._calls import ApiCall
+from shared_ollama._core._error_mapping import (
     BUSY_STATUSES,
     error_from_exception,
     error_from_status,
     timeout_error,
 )
+from shared_ollama._core._reply_limits import DEFAULT_REPLY_LIMITS, ReplyLimits
+from shared_ollama._core._timeouts import PhaseTimeouts
 from shared_ollama._errors import RequestTimeoutError, ServerBusyError, SharedOllamaError
-from shared_ollama._health_gate import HealthGate
-from shared_ollama._reply_limits import DEFAULT_REPLY_LIMITS, ReplyLimits
-from shared_ollama._resilience_policy import (
+from shared_ollama._resilience._adaptive_limit import AdaptiveLimit
+from shared_ollama._resilience._breaker import Permit
+from shared_ollama._resilience._health_gate import HealthGate
+from shared_ollama._resilience._policy import (
     DEFAULT_BREAKER_POLICY,
     DEFAULT_RETRY_POLICY,
     BreakerPolicy,
     RetryPolicy,
 )
-from shared_ollama._retrying import RetryController, async_retrying, async_sleep
-from shared_ollama._routing import HostState
+from shared_ollama._resilience._retrying import RetryController, async_retrying, async_sleep
+from shared_ollama._resilience._routing import HostState
 from shared_ollama._settings import ClientSettings
-from shared_ollama._telemetry_hooks import telemetry_retry_hook as _telemetry_retry_hook
-from shared_ollama._timeouts import PhaseTimeouts
 from shared_ollama._types import (
     ChatResponse,
     EmbeddingsResponse,
@@ -56,11 +55,12 @@ from shared_ollama._types import (
     StatusResponse,
     VersionResponse,
 )
+from shared_ollama.telemetry._hooks import telemetry_retry_hook as _telemetry_retry_hook
 
 if TYPE_CHECKING:
     from filelock import BaseFileLock
 
-    from shared_ollama._telemetry import CallObservation, Instrumentation
+    from shared_ollama.telemetry import CallObservation, Instrumentation
 
 __all__ = ["AsyncSharedOllamaClient"]
 

@@ -1,7 +1,7 @@
 """Everything the sync and async clients decide without I/O.
 
 :class:`BaseClient` holds the configuration (host, headers, timeouts, policies), builds each
-``httpx`` request from an :class:`~shared_ollama._calls.ApiCall`, and turns a finished reply into a
+``httpx`` request from an :class:`~shared_ollama._core._calls.ApiCall`, and turns a finished reply into a
 typed result or one of our exceptions. :class:`~shared_ollama.SharedOllamaClient` and
 :class:`~shared_ollama.AsyncSharedOllamaClient` only move bytes.
 """
@@ -16,46 +16,46 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
-from shared_ollama._breaker import BreakerState, Permit
-from shared_ollama._breaker_registry import breaker_for, breaker_registry
-from shared_ollama._calls import ApiCall
-from shared_ollama._error_mapping import (
+from shared_ollama._core._calls import ApiCall
+from shared_ollama._core._error_mapping import (
     error_from_exception,
     error_from_invalid_reply,
     error_from_status,
     error_from_stream_line,
     timeout_error,
 )
-from shared_ollama._errors import CircuitOpenError, ServerError, SharedOllamaError
-from shared_ollama._health_gate import HealthGate
-from shared_ollama._host import OllamaHost, parse_host, resolve_host
-from shared_ollama._json import dumps, loads
-from shared_ollama._reply_limits import DEFAULT_REPLY_LIMITS, ReplyLimits
-from shared_ollama._resilience_policy import (
-    DEFAULT_BREAKER_POLICY,
-    DEFAULT_RETRY_POLICY,
-    BreakerPolicy,
-    RetryPolicy,
-)
-from shared_ollama._retry_budget import budget_for
-from shared_ollama._routing import HostState, rank_hosts
-from shared_ollama._settings import ClientSettings
-from shared_ollama._sticky_options import StickyOptions
-from shared_ollama._stream_state import StreamState
-from shared_ollama._timeouts import (
+from shared_ollama._core._reply_limits import DEFAULT_REPLY_LIMITS, ReplyLimits
+from shared_ollama._core._sticky_options import StickyOptions
+from shared_ollama._core._stream_state import StreamState
+from shared_ollama._core._timeouts import (
     DEFAULT_TIMEOUT_POLICY,
     PhaseTimeouts,
     TimeoutPolicy,
     plan_timeouts,
     timeout_policy_from,
 )
+from shared_ollama._errors import CircuitOpenError, ServerError, SharedOllamaError
+from shared_ollama._host import OllamaHost, parse_host, resolve_host
+from shared_ollama._json import dumps, loads
+from shared_ollama._resilience._breaker import BreakerState, Permit
+from shared_ollama._resilience._breaker_registry import breaker_for, breaker_registry
+from shared_ollama._resilience._health_gate import HealthGate
+from shared_ollama._resilience._policy import (
+    DEFAULT_BREAKER_POLICY,
+    DEFAULT_RETRY_POLICY,
+    BreakerPolicy,
+    RetryPolicy,
+)
+from shared_ollama._resilience._retry_budget import budget_for
+from shared_ollama._resilience._routing import HostState, rank_hosts
+from shared_ollama._settings import ClientSettings
 from shared_ollama._version import __version__
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from shared_ollama._machine_slots import MachineSlots
-    from shared_ollama._telemetry import CallObservation, Instrumentation
+    from shared_ollama._resilience._machine_slots import MachineSlots
+    from shared_ollama.telemetry import CallObservation, Instrumentation
 
 __all__ = ["NOT_GIVEN", "BaseClient", "NotGiven"]
 
@@ -84,7 +84,7 @@ _TRANSITIONS: list[Instrumentation] = []
 def _report_transition(old: BreakerState, new: BreakerState, host: str) -> None:
     """Count breaker state changes on the global OpenTelemetry providers (one reporter per process)."""
     if not _TRANSITIONS:
-        from shared_ollama._telemetry import Instrumentation  # noqa: PLC0415 (loaded on first use)
+        from shared_ollama.telemetry import Instrumentation  # noqa: PLC0415 (loaded on first use)
 
         _TRANSITIONS.append(Instrumentation())
     _TRANSITIONS[0].breaker_transition(host=host, old=old.value, new=new.value)
@@ -94,7 +94,7 @@ def _machine_slots(base_url: str, slots: int | None, directory: Path | None) -> 
     """The machine-wide cap for one host, when enabled (filelock loads only then)."""
     if slots is None or directory is None:
         return None
-    from shared_ollama._machine_slots import MachineSlots  # noqa: PLC0415 (opt-in feature)
+    from shared_ollama._resilience._machine_slots import MachineSlots  # noqa: PLC0415 (opt-in feature)
 
     return MachineSlots(base_url, slots, directory=directory)
 
@@ -201,7 +201,7 @@ class BaseClient:
         )
         self.project = project if project is not None else self._settings.project
         if instrumentation is None:
-            from shared_ollama._telemetry import Instrumentation  # noqa: PLC0415 (first client)
+            from shared_ollama.telemetry import Instrumentation  # noqa: PLC0415 (first client)
 
             instrumentation = Instrumentation(project=self.project)
         self._instrumentation = instrumentation

@@ -13,9 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, Literal, TypeVar
 
-from shared_ollama._errors import RequestError
-from shared_ollama._json import dumps
-from shared_ollama._normalize import (
+from shared_ollama._core._normalize import (
     normalize_format,
     normalize_images,
     normalize_keep_alive,
@@ -24,6 +22,8 @@ from shared_ollama._normalize import (
     normalize_think,
     normalize_tools,
 )
+from shared_ollama._errors import RequestError
+from shared_ollama._json import dumps
 from shared_ollama._types import (
     ChatResponse,
     EmbeddingsResponse,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from shared_ollama._client import SharedOllamaClient
+from shared_ollama._core._sync_client import SharedOllamaClient
 
 __all__ = [
     "chat",

@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 
+from shared_ollama._core._ndjson import OversizeError
 from shared_ollama._errors import (
     CapabilityError,
     InvalidRequestError,
@@ -29,7 +30,6 @@ from shared_ollama._errors import (
 )
 from shared_ollama._host import mask_url
 from shared_ollama._json import dumps, loads
-from shared_ollama._ndjson import OversizeError
 
 __all__ = [
     "BUSY_STATUSES",

@@ -26,7 +26,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from shared_ollama._tool_schema import cached_tool_from_function
+from shared_ollama._core._tool_schema import cached_tool_from_function
 from shared_ollama._types import Image, ToolCall
 
 __all__ = [

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 from typing import Any, Generic, Protocol, TypeVar
 
-from shared_ollama._calls import ApiCall
-from shared_ollama._error_mapping import (
+from shared_ollama._core._calls import ApiCall
+from shared_ollama._core._error_mapping import (
     error_from_exception,
     error_from_invalid_reply,
     error_from_stream_line,
 )
+from shared_ollama._core._ndjson import MalformedLineError, OversizeError, decode_line
+from shared_ollama._core._reply_limits import DEFAULT_REPLY_LIMITS, ReplyLimits
 from shared_ollama._errors import SharedOllamaError, StreamInterruptedError
-from shared_ollama._ndjson import MalformedLineError, OversizeError, decode_line
-from shared_ollama._reply_limits import DEFAULT_REPLY_LIMITS, ReplyLimits
 
 __all__ = ["ChunkObserver", "StreamState"]
 

@@ -21,8 +21,8 @@ from shared_ollama._report._compare import (
 from shared_ollama._report._render import RunSource, build_report, render_json, render_markdown
 from shared_ollama._report._stats import DEFAULT_RESAMPLES, DEFAULT_SEED
 from shared_ollama._report._tables import group_records, samples
-from shared_ollama._telemetry._jsonl import read_records
-from shared_ollama._telemetry._records import PerformanceRecord
+from shared_ollama.telemetry._jsonl import read_records
+from shared_ollama.telemetry._records import PerformanceRecord
 
 __all__ = ["COMMAND_HELP", "COMMAND_NAME", "configure_parser", "main", "run", "run_report"]
 

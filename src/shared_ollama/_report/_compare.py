@@ -36,7 +36,7 @@ from shared_ollama._report._stats import (
     median,
 )
 from shared_ollama._report._tables import Fingerprint, GroupKey, fingerprint, group_records, samples
-from shared_ollama._telemetry._records import PerformanceRecord
+from shared_ollama.telemetry._records import PerformanceRecord
 
 __all__ = [
     "DEFAULT_ALPHA",

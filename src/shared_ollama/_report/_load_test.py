@@ -29,12 +29,12 @@ import orjson
 
 from shared_ollama._errors import SharedOllamaError
 from shared_ollama._report._tables import Distribution
-from shared_ollama._telemetry._instrumentation import Instrumentation
-from shared_ollama._telemetry._jsonl import JsonlSink
-from shared_ollama._telemetry._records import PerformanceRecord, PerformanceRecorder, RecordSink
+from shared_ollama.telemetry._instrumentation import Instrumentation
+from shared_ollama.telemetry._jsonl import JsonlSink
+from shared_ollama.telemetry._records import PerformanceRecord, PerformanceRecorder, RecordSink
 
 if TYPE_CHECKING:
-    from shared_ollama._async_client import AsyncSharedOllamaClient
+    from shared_ollama._core._async_client import AsyncSharedOllamaClient
 
 __all__ = [
     "COMMAND_HELP",
@@ -174,7 +174,7 @@ ClientFactory = Callable[[Instrumentation], "AsyncSharedOllamaClient"]
 
 def _default_client(config: LoadTestConfig) -> ClientFactory:
     def make(instrumentation: Instrumentation) -> AsyncSharedOllamaClient:
-        from shared_ollama._async_client import (  # noqa: PLC0415 (only this command needs it)
+        from shared_ollama._core._async_client import (  # noqa: PLC0415 (only this command needs it)
             AsyncSharedOllamaClient,
         )
 

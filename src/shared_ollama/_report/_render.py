@@ -20,7 +20,7 @@ from shared_ollama._report._compare import (
     compare_runs,
 )
 from shared_ollama._report._tables import Distribution, GroupKey, GroupSummary, summarize_groups
-from shared_ollama._telemetry._records import PerformanceRecord
+from shared_ollama.telemetry._records import PerformanceRecord
 
 __all__ = ["Report", "RunSource", "build_report", "render_json", "render_markdown"]
 

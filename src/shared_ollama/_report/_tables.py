@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from shared_ollama._report._stats import quantile
-from shared_ollama._telemetry._records import PerformanceRecord
+from shared_ollama.telemetry._records import PerformanceRecord
 
 __all__ = [
     "Distribution",

@@ -23,10 +23,10 @@ from collections import deque
 from collections.abc import Callable
 from typing import Literal, TypeAlias
 
-from shared_ollama._backoff import open_duration
-from shared_ollama._classify import FailureClass, classify, counts_as_breaker_failure
 from shared_ollama._errors import CircuitOpenError
-from shared_ollama._resilience_policy import DEFAULT_BREAKER_POLICY, BreakerPolicy
+from shared_ollama._resilience._backoff import open_duration
+from shared_ollama._resilience._classify import FailureClass, classify, counts_as_breaker_failure
+from shared_ollama._resilience._policy import DEFAULT_BREAKER_POLICY, BreakerPolicy
 
 __all__ = ["BreakerState", "CircuitBreaker", "Permit", "StateListener"]
 

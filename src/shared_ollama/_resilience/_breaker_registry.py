@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import threading
 
-from shared_ollama._breaker import BreakerState, CircuitBreaker, StateListener
-from shared_ollama._resilience_policy import DEFAULT_BREAKER_POLICY, BreakerPolicy
+from shared_ollama._resilience._breaker import BreakerState, CircuitBreaker, StateListener
+from shared_ollama._resilience._policy import DEFAULT_BREAKER_POLICY, BreakerPolicy
 
 __all__ = ["BreakerRegistry", "breaker_for", "breaker_registry", "reset_breakers"]
 

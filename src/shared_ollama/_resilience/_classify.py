@@ -32,7 +32,7 @@ from shared_ollama._errors import (
 )
 
 if TYPE_CHECKING:
-    from shared_ollama._resilience_policy import RetryPolicy
+    from shared_ollama._resilience._policy import RetryPolicy
 
 __all__ = [
     "FailureClass",

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import filelock
 
-from shared_ollama._error_mapping import timeout_error
+from shared_ollama._core._error_mapping import timeout_error
 
 __all__ = ["DEFAULT_POLL_INTERVAL", "MachineSlots"]
 

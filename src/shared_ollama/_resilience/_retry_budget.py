@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 
-from shared_ollama._resilience_policy import (
+from shared_ollama._resilience._policy import (
     DEFAULT_BUDGET_CAPACITY,
     DEFAULT_BUDGET_FAILURE_COST,
     DEFAULT_BUDGET_MIN_FRACTION,

@@ -2,7 +2,7 @@
 
 :class:`RetryController` is pure: given an attempt's exception it answers how long to wait before
 the next attempt, or ``None`` to give up. It gives up when the failure's class is not retried or
-its retries are spent, when the host's :class:`~shared_ollama._retry_budget.RetryBudget` is too
+its retries are spent, when the host's :class:`~shared_ollama._resilience._retry_budget.RetryBudget` is too
 low, when the wait would pass the call's deadline, and always once the first body byte arrived.
 
 :func:`sync_retrying` and :func:`async_retrying` wrap one controller in ``tenacity.Retrying`` or
@@ -28,15 +28,15 @@ from typing import TYPE_CHECKING, Any
 
 import tenacity
 
-from shared_ollama._backoff import full_jitter_delay, overload_delay
-from shared_ollama._classify import (
+from shared_ollama._resilience._backoff import full_jitter_delay, overload_delay
+from shared_ollama._resilience._classify import (
     FailureClass,
     classify,
     counts_as_breaker_failure,
     retry_allowance,
 )
-from shared_ollama._resilience_policy import DEFAULT_RETRY_POLICY, RetryPolicy, is_testing
-from shared_ollama._retry_budget import RetryBudget
+from shared_ollama._resilience._policy import DEFAULT_RETRY_POLICY, RetryPolicy, is_testing
+from shared_ollama._resilience._retry_budget import RetryBudget
 
 if TYPE_CHECKING:
     from collections.abc import Generator

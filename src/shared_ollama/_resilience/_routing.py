@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from shared_ollama._breaker import BreakerState, CircuitBreaker
 from shared_ollama._host import OllamaHost
-from shared_ollama._retry_budget import RetryBudget
-from shared_ollama._warmth import LoadedModels
+from shared_ollama._resilience._breaker import BreakerState, CircuitBreaker
+from shared_ollama._resilience._loaded_models import LoadedModels
+from shared_ollama._resilience._retry_budget import RetryBudget
 
 if TYPE_CHECKING:
-    from shared_ollama._machine_slots import MachineSlots
+    from shared_ollama._resilience._machine_slots import MachineSlots
 
 __all__ = ["DEFAULT_CATALOG_TTL", "HostState", "ModelCatalog", "rank_hosts"]
 

@@ -17,17 +17,17 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Literal
 
-from shared_ollama._binary import INSTALL_HINT, OllamaBinaryNotFoundError, find_ollama_binary
-from shared_ollama._daemon_status import daemon_status
 from shared_ollama._errors import SharedOllamaError
-from shared_ollama._health import ServiceHealth, check_service_health, list_model_names
 from shared_ollama._host import HOST_VARIABLES, OllamaHost, resolve_host
-from shared_ollama._serve_env import (
+from shared_ollama.daemon._binary import INSTALL_HINT, OllamaBinaryNotFoundError, find_ollama_binary
+from shared_ollama.daemon._health import ServiceHealth, check_service_health, list_model_names
+from shared_ollama.daemon._serve_env import (
     MachineInfo,
     budget_from_environ,
     loaded_models_warning,
     serve_environment,
 )
+from shared_ollama.daemon._status import daemon_status
 
 __all__ = ["Check", "CheckLevel", "doctor_checks", "port_taken"]
 

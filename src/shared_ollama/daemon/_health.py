@@ -4,7 +4,7 @@ A probe asks ``/api/version`` (the cheapest route) and then ``/api/ps`` (the loa
 never raises for a server that is down: it returns a :class:`ServiceHealth` with ``up=False``
 and the reason, which says what to do. The probe is one sans-I/O exchange
 (:func:`probe_exchange`) that the sync and async functions only drive. The cached per-client gate
-is :class:`shared_ollama._health_gate.HealthGate`.
+is :class:`shared_ollama._resilience._health_gate.HealthGate`.
 
 :func:`ensure_service_running` is the gate callers put in front of their work: it raises
 :class:`~shared_ollama.OllamaUnavailableError` when nothing answers (or starts the daemon when
@@ -404,7 +404,7 @@ def ensure_service_running(
                 "started from here: that address is on another machine. Start Ollama there.",
                 host=health.base_url,
             )
-        from shared_ollama._daemon import start_daemon  # noqa: PLC0415 (the daemon needs us)
+        from shared_ollama.daemon._process import start_daemon  # noqa: PLC0415 (the daemon needs us)
 
         start_daemon(base_url=health.base_url, deadline_s=deadline_s)
         health = check_service_health(base_url, timeout=timeout, transport=transport)

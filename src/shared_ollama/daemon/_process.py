@@ -2,7 +2,7 @@
 
 A start happens under a cross-process file lock, and health is checked again once the lock is
 held, so many processes starting at once start exactly one daemon. It runs detached (its own
-session), logs to the files :mod:`shared_ollama._daemon_files` describes, and counts as started
+session), logs to the files :mod:`shared_ollama.daemon._files` describes, and counts as started
 once ``/api/version`` answers. A stop signals only the process the pid file names, and only
 when its create time matches: never a daemon someone else runs.
 """
@@ -23,8 +23,10 @@ from typing import IO, Any, Literal, Protocol
 import filelock
 import psutil
 
-from shared_ollama._binary import find_ollama_binary
-from shared_ollama._daemon_files import (
+from shared_ollama._errors import OllamaUnavailableError, SharedOllamaError
+from shared_ollama._host import OllamaHost, resolve_host
+from shared_ollama.daemon._binary import find_ollama_binary
+from shared_ollama.daemon._files import (
     DaemonSettings,
     PidRecord,
     identity_matches,
@@ -34,10 +36,8 @@ from shared_ollama._daemon_files import (
     tail_lines,
     write_record,
 )
-from shared_ollama._errors import OllamaUnavailableError, SharedOllamaError
-from shared_ollama._health import ServiceHealth, check_service_health
-from shared_ollama._host import OllamaHost, resolve_host
-from shared_ollama._serve_env import (
+from shared_ollama.daemon._health import ServiceHealth, check_service_health
+from shared_ollama.daemon._serve_env import (
     DEFAULT_KEEP_ALIVE,
     MachineInfo,
     ServeEnvironment,

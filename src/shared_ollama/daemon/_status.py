@@ -12,11 +12,11 @@ from typing import Any
 import httpx
 import psutil
 
-from shared_ollama._daemon import DaemonRuntime
-from shared_ollama._daemon_files import DaemonSettings, owned_record
-from shared_ollama._health import check_service_health, parse_model_entries
 from shared_ollama._host import resolve_host
-from shared_ollama._serve_env import budget_from_environ, loaded_models_warning
+from shared_ollama.daemon._files import DaemonSettings, owned_record
+from shared_ollama.daemon._health import check_service_health, parse_model_entries
+from shared_ollama.daemon._process import DaemonRuntime
+from shared_ollama.daemon._serve_env import budget_from_environ, loaded_models_warning
 
 __all__ = [
     "DaemonStatus",

@@ -9,9 +9,9 @@ from typing import Any
 import httpx
 
 from shared_ollama._errors import OllamaUnavailableError
-from shared_ollama._health import describe_failure
 from shared_ollama._host import resolve_host
-from shared_ollama._serve_env import DEFAULT_KEEP_ALIVE
+from shared_ollama.daemon._health import describe_failure
+from shared_ollama.daemon._serve_env import DEFAULT_KEEP_ALIVE
 
 __all__ = ["DEFAULT_WARM_TIMEOUT_S", "WarmResult", "warm_models", "warm_result"]
 

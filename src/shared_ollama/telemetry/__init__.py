@@ -6,18 +6,18 @@ receives everything without any setup in this library.
 
 from __future__ import annotations
 
-from shared_ollama._telemetry._analytics import (
+from shared_ollama.telemetry._analytics import (
     UsageSummary,
     summarize_usage,
     usage_to_csv,
     usage_to_json,
 )
-from shared_ollama._telemetry._content import CaptureMode, capture_mode_from_env
-from shared_ollama._telemetry._instrumentation import Instrumentation
-from shared_ollama._telemetry._jsonl import JsonlSink, file_recorder, read_records
-from shared_ollama._telemetry._records import PerformanceRecord, PerformanceRecorder
-from shared_ollama._telemetry._semconv import DEFAULT_COLD_START_THRESHOLD
-from shared_ollama._telemetry._spans import CallObservation, Operation
+from shared_ollama.telemetry._content import CaptureMode, capture_mode_from_env
+from shared_ollama.telemetry._instrumentation import Instrumentation
+from shared_ollama.telemetry._jsonl import JsonlSink, file_recorder, read_records
+from shared_ollama.telemetry._records import PerformanceRecord, PerformanceRecorder
+from shared_ollama.telemetry._semconv import DEFAULT_COLD_START_THRESHOLD
+from shared_ollama.telemetry._spans import CallObservation, Operation
 
 __all__ = [
     "DEFAULT_COLD_START_THRESHOLD",

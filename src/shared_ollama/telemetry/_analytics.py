@@ -17,7 +17,7 @@ from typing import Literal
 import orjson
 
 from shared_ollama._report._stats import quantile
-from shared_ollama._telemetry._records import PerformanceRecord
+from shared_ollama.telemetry._records import PerformanceRecord
 
 __all__ = [
     "DEFAULT_GROUP_BY",

@@ -20,7 +20,7 @@ from typing import Any
 
 import orjson
 
-from shared_ollama._telemetry._environment import capture_setting
+from shared_ollama.telemetry._environment import capture_setting
 
 __all__ = [
     "CaptureMode",

@@ -11,7 +11,7 @@
 The project name (``SHARED_OLLAMA_PROJECT``) is read with the client's other settings in
 ``shared_ollama._settings``.
 
-They are read when an :class:`~shared_ollama._telemetry._spans.Instrumentation` is built (once per
+They are read when an :class:`~shared_ollama.telemetry._spans.Instrumentation` is built (once per
 client), never per call and never at import time.
 """
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from tenacity import RetryCallState
 
-    from shared_ollama._telemetry import CallObservation
+    from shared_ollama.telemetry import CallObservation
 
 __all__ = ["telemetry_retry_hook"]
 

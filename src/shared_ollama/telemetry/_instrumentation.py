@@ -1,7 +1,7 @@
 """The client's instrumentation: where spans, metrics, events and records of its calls go.
 
 One :class:`Instrumentation` per client, built cheaply; each call gets a
-:class:`~shared_ollama._telemetry._spans.CallObservation` from :meth:`Instrumentation.start`
+:class:`~shared_ollama.telemetry._spans.CallObservation` from :meth:`Instrumentation.start`
 (see that module for the protocol the client follows).
 """
 
@@ -13,14 +13,14 @@ from typing import Any
 from opentelemetry import _logs, metrics, trace
 
 from shared_ollama._settings import ClientSettings
-from shared_ollama._telemetry._content import CaptureMode, capture_mode_from_env
-from shared_ollama._telemetry._environment import performance_log_setting
-from shared_ollama._telemetry._jsonl import file_recorder
-from shared_ollama._telemetry._metrics import Instruments
-from shared_ollama._telemetry._otel import SCOPE_NAME, ProviderSlot, scope_version
-from shared_ollama._telemetry._records import PerformanceRecorder
-from shared_ollama._telemetry._semconv import DEFAULT_COLD_START_THRESHOLD, split_host
-from shared_ollama._telemetry._spans import CallObservation, Operation
+from shared_ollama.telemetry._content import CaptureMode, capture_mode_from_env
+from shared_ollama.telemetry._environment import performance_log_setting
+from shared_ollama.telemetry._jsonl import file_recorder
+from shared_ollama.telemetry._metrics import Instruments
+from shared_ollama.telemetry._otel import SCOPE_NAME, ProviderSlot, scope_version
+from shared_ollama.telemetry._records import PerformanceRecorder
+from shared_ollama.telemetry._semconv import DEFAULT_COLD_START_THRESHOLD, split_host
+from shared_ollama.telemetry._spans import CallObservation, Operation
 
 __all__ = ["Instrumentation"]
 

@@ -19,7 +19,7 @@ from typing import Any
 import orjson
 from filelock import FileLock
 
-from shared_ollama._telemetry._records import PerformanceRecord, PerformanceRecorder
+from shared_ollama.telemetry._records import PerformanceRecord, PerformanceRecorder
 
 __all__ = [
     "DEFAULT_BACKUPS",

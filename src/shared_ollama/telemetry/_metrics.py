@@ -25,8 +25,8 @@ from typing import Any
 
 from opentelemetry.metrics import Counter, Histogram, Meter
 
-from shared_ollama._telemetry._records import Outcome
-from shared_ollama._telemetry._semconv import ReplyStats
+from shared_ollama.telemetry._records import Outcome
+from shared_ollama.telemetry._semconv import ReplyStats
 
 __all__ = [
     "DURATION_BUCKETS",

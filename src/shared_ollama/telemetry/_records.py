@@ -27,7 +27,7 @@ from typing import Any, Literal, Protocol
 
 import orjson
 
-from shared_ollama._telemetry._semconv import ReplyStats
+from shared_ollama.telemetry._semconv import ReplyStats
 
 __all__ = [
     "DEFAULT_RING_CAPACITY",

@@ -1,6 +1,6 @@
 """One call's observation: its span, its metric points and its performance record.
 
-Made by :meth:`~shared_ollama._telemetry._instrumentation.Instrumentation.start`; the client
+Made by :meth:`~shared_ollama.telemetry._instrumentation.Instrumentation.start`; the client
 drives it; nothing here does I/O of its own except appending to a record sink::
 
     observation = instrumentation.start(operation="chat", model=model, body=body, stream=True,
@@ -41,19 +41,19 @@ from typing import TYPE_CHECKING, Any, Literal
 from opentelemetry import _logs, trace
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
-from shared_ollama._telemetry._content import (
+from shared_ollama.telemetry._content import (
     ContentBuffer,
     captured_content,
     prompt_text,
     to_json,
 )
-from shared_ollama._telemetry._records import (
+from shared_ollama.telemetry._records import (
     Outcome,
     PerformanceRecord,
     PerformanceRecorder,
     options_hash,
 )
-from shared_ollama._telemetry._semconv import (
+from shared_ollama.telemetry._semconv import (
     Attributes,
     ReplyStats,
     parse_reply,
@@ -62,7 +62,7 @@ from shared_ollama._telemetry._semconv import (
 )
 
 if TYPE_CHECKING:
-    from shared_ollama._telemetry._instrumentation import Instrumentation
+    from shared_ollama.telemetry._instrumentation import Instrumentation
 
 __all__ = ["INFERENCE_EVENT_NAME", "CallObservation", "Operation"]
 

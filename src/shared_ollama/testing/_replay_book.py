@@ -15,7 +15,7 @@ answer to a request:
   recorded with other bodies, the keys in which the closest one differs).
 
 vcrpy stores a body as text, as bytes (YAML ``!!binary``, base64) or under ``{string: ...}``;
-all are read. :mod:`shared_ollama._replay` serves a book over HTTP.
+all are read. :mod:`shared_ollama.testing._replay_server` serves a book over HTTP.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 :class:`ReplayServer` loads every cassette (``*.yaml``, ``*.yml``, ``*.json``) under a folder and
 answers on loopback like an Ollama server, from a background thread, so any client (ours,
 ``ollama``, ``langchain-ollama``, ``curl``) runs offline against what was recorded. What to
-answer is decided by :class:`~shared_ollama._replay_book.ReplayBook` (matching rules there);
+answer is decided by :class:`~shared_ollama.testing._replay_book.ReplayBook` (matching rules there);
 this module only speaks HTTP.
 
 Replies recorded as NDJSON (``application/x-ndjson``) are re-sent line by line with chunked
@@ -28,7 +28,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from shared_ollama._replay_book import (
+from shared_ollama.testing._replay_book import (
     DEFAULT_REPLAY_VERSION,
     JSON_HEADERS,
     ReplayBook,

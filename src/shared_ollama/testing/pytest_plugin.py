@@ -18,7 +18,7 @@ clients the code under test builds itself (``ollama.Client()``, ``ChatOllama()``
 
 Fixtures:
 
-* ``ollama_replay_server``: the :class:`~shared_ollama._replay.ReplayServer` for the test's
+* ``ollama_replay_server``: the :class:`~shared_ollama.testing._replay_server.ReplayServer` for the test's
   cassettes; one server per folder lives for the whole session, rewound before each test so a
   test always sees its recordings from the first;
 * ``ollama_replay_url``: that server's base URL;
@@ -43,8 +43,8 @@ import pytest
 from shared_ollama._host import HOST_VARIABLES
 
 if TYPE_CHECKING:
-    from shared_ollama._client import SharedOllamaClient
-    from shared_ollama._replay import ReplayServer
+    from shared_ollama._core._sync_client import SharedOllamaClient
+    from shared_ollama.testing._replay_server import ReplayServer
 
 __all__ = [
     "CASSETTES_INI",
@@ -126,7 +126,7 @@ class _ReplayServers:
         """The folder's server, rewound once at the start of each test that uses it."""
         server = self._servers.get(folder)
         if server is None:
-            from shared_ollama._replay import ReplayServer  # noqa: PLC0415 (only when used)
+            from shared_ollama.testing._replay_server import ReplayServer  # noqa: PLC0415 (only when used)
 
             server = ReplayServer(folder).start()
             self._servers[folder] = server
@@ -210,7 +210,7 @@ def shared_ollama_client(
     kwargs = dict(shared_ollama_client_kwargs)
     folder = _cassettes_for(request)
     if folder is not None:
-        from shared_ollama._resilience_policy import (  # noqa: PLC0415 (only when used)
+        from shared_ollama._resilience._policy import (  # noqa: PLC0415 (only when used)
             BreakerPolicy,
             RetryPolicy,
         )
@@ -239,12 +239,12 @@ def ollama_daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     (``OLLAMA_MODELS``, else ``~/.ollama/models``). Skipped, with the reason, when no ``ollama``
     executable is found.
     """
-    from shared_ollama._binary import (  # noqa: PLC0415 (only when used)
+    from shared_ollama.daemon._binary import (  # noqa: PLC0415 (only when used)
         OllamaBinaryNotFoundError,
         find_ollama_binary,
     )
-    from shared_ollama._daemon import start_daemon, stop_daemon  # noqa: PLC0415
-    from shared_ollama._daemon_files import DaemonSettings  # noqa: PLC0415
+    from shared_ollama.daemon._files import DaemonSettings  # noqa: PLC0415
+    from shared_ollama.daemon._process import start_daemon, stop_daemon  # noqa: PLC0415
 
     try:
         binary = find_ollama_binary()

@@ -49,7 +49,7 @@ class _Transport(httpx.MockTransport):
 @pytest.fixture
 def no_retry_waits() -> Iterator[None]:
     """Make the core's retry waits instant for one test."""
-    from shared_ollama._resilience_policy import set_testing
+    from shared_ollama._resilience._policy import set_testing
 
     set_testing(True)
     yield

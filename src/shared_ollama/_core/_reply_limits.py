@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shared_ollama._ndjson import (
+from shared_ollama._core._ndjson import (
     DEFAULT_MAX_LINE_BYTES,
     DEFAULT_MAX_REPLY_BYTES,
     LineSplitter,

@@ -1,0 +1,1 @@
+"""Integrations found by entry point: LangChain, LlamaIndex and anything else that registers."""

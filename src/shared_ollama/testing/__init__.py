@@ -1,0 +1,1 @@
+"""Testing code that calls Ollama: offline replay of recorded cassettes and the pytest plugin."""
