@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
@@ -19,6 +21,8 @@ from shared_ollama._errors import OllamaUnavailableError
 from shared_ollama.daemon._files import (
     DaemonSettings,
     PidRecord,
+    ProcessFacts,
+    identify,
     identity_matches,
     owned_record,
     read_record,
@@ -109,6 +113,13 @@ def test_pid_record_from_json_rejects_corrupt_files(text: str) -> None:
     assert PidRecord.from_json(text) is None
 
 
+def serving(
+    create_time: float, binary: str = "/opt/ollama", uid: int | None = None
+) -> ProcessFacts:
+    """The facts of ``binary serve`` started at ``create_time``."""
+    return ProcessFacts(create_time, exe=binary, cmdline=(binary, "serve"), uid=uid)
+
+
 @pytest.mark.parametrize(
     ("recorded", "actual", "matches"),
     [(100.0, 100.0, True), (100.0, 100.04, True), (100.0, 100.5, False), (100.0, None, False)],
@@ -117,8 +128,62 @@ def test_identity_matches_needs_the_same_create_time(
     recorded: float, actual: float | None, matches: bool
 ) -> None:
     """A recycled pid (other create time) or a dead one is not our daemon."""
-    record = PidRecord(7, recorded, 1, "b", "u")
-    assert identity_matches(record, actual) is matches
+    record = PidRecord(7, recorded, 1, "/opt/ollama", "u")
+    facts = None if actual is None else serving(actual)
+    assert identity_matches(record, facts) is matches
+
+
+@pytest.mark.parametrize(
+    ("facts", "identity"),
+    [
+        (serving(100.0), "ours"),
+        (serving(100.0, uid=1000), "ours"),
+        (ProcessFacts(100.0, "/opt/ollama (deleted)", ("/opt/ollama", "serve")), "ours"),
+        (ProcessFacts(100.0, "/usr/bin/python3", ("python3", "/opt/ollama", "serve")), "ours"),
+        (ProcessFacts(100.0, "/usr/bin/sleep", ("sleep", "1000")), "impostor"),
+        (ProcessFacts(100.0, "/usr/bin/sleep", ("/opt/ollama", "serve")), "impostor"),
+        (ProcessFacts(100.0, "/opt/ollama", ("/opt/ollama", "run", "m")), "impostor"),
+        (ProcessFacts(100.0, None, ()), "impostor"),  # the system would not say: not ours
+        (serving(100.0, uid=0), "impostor"),  # another user's
+        (serving(250.0), "gone"),  # a recycled pid
+        (None, "gone"),
+    ],
+)
+def test_identify_needs_the_recorded_executable_serving_as_this_user(
+    facts: ProcessFacts | None, identity: str
+) -> None:
+    """Ours is the same create time, the same user, and the recorded binary running ``serve``."""
+    record = PidRecord(7, 100.0, 1, "/opt/ollama", "u")
+    assert identify(record, facts, uid=1000) == identity
+
+
+@pytest.mark.parametrize(
+    ("recorded_exe", "facts", "identity"),
+    [
+        (
+            "/nix/store/x/.ollama-wrapped",
+            ProcessFacts(
+                1.0, "/nix/store/x/.ollama-wrapped", ("/nix/store/x/.ollama-wrapped", "serve")
+            ),
+            "ours",
+        ),
+        (
+            None,
+            ProcessFacts(
+                1.0, "/nix/store/x/.ollama-wrapped", ("/nix/store/x/.ollama-wrapped", "serve")
+            ),
+            "impostor",
+        ),
+        ("/usr/bin/sleep", ProcessFacts(1.0, "/usr/bin/sleep", ("sleep", "serve")), "impostor"),
+    ],
+)
+def test_identify_follows_a_wrapper_to_the_executable_seen_when_it_answered(
+    recorded_exe: str | None, facts: ProcessFacts, identity: str
+) -> None:
+    """A wrapper's exec'd Ollama is recognised from the pid file's ``exe``; a forged ``exe`` is not."""
+    record = PidRecord(7, 1.0, 1, "/usr/bin/ollama", "u", exe=recorded_exe)
+    assert PidRecord.from_json(record.to_json()) == record
+    assert identify(record, facts, uid=1000) == identity
 
 
 def test_write_record_then_read_and_owned_record(tmp_path: Path) -> None:
@@ -127,8 +192,9 @@ def test_write_record_then_read_and_owned_record(tmp_path: Path) -> None:
     record = PidRecord(42, 5.0, PORT, "b", URL)
     write_record(settings.pid_path(PORT), record)
     assert read_record(settings.pid_path(PORT)) == record
-    assert owned_record(settings, PORT, lambda pid: 5.0) == record
-    assert owned_record(settings, PORT, lambda pid: 6.0) is None
+    assert owned_record(settings, PORT, lambda pid: serving(5.0, "b")) == record
+    assert owned_record(settings, PORT, lambda pid: serving(6.0, "b")) is None
+    assert owned_record(settings, PORT, lambda pid: serving(5.0, "other")) is None
     assert owned_record(settings, PORT, lambda pid: None) is None
     assert not list(tmp_path.glob("*.tmp"))
 
@@ -264,18 +330,18 @@ def runtime_for(
     """A runtime where every process spawned by ``spawn`` is alive with create time 1000+pid."""
     clock = clock or Clock()
 
-    def create_time(pid: int) -> float | None:
+    def inspect(pid: int) -> ProcessFacts | None:
         if alive is not None and pid in alive:
-            return alive[pid]
+            return serving(alive[pid])
         for process in spawn.processes:
             if process.pid == pid and process.code is None:
-                return 1000.0 + pid
+                return serving(1000.0 + pid)
         return None
 
     return DaemonRuntime(
         probe=server.probe,
         spawn=spawn,
-        create_time=create_time,
+        inspect=inspect,
         machine=lambda: MACHINE,
         clock=clock,
         sleep=clock.sleep,
@@ -480,42 +546,67 @@ def test_daemon_lock_wait_past_its_timeout_is_our_error(settings: DaemonSettings
 # --- stop with real, harmless processes ------------------------------------------------------
 
 
-@pytest.fixture
-def sleeper() -> Iterator[subprocess.Popen[bytes]]:
-    """A child process in its own session that sleeps; always reaped."""
+def _fake_ollama(folder: Path, body: str) -> Path:
+    """A stand-in ``ollama`` executable (a Python script) that runs ``body`` when served."""
+    script = folder / "ollama"
+    script.write_text(body, encoding="utf-8")
+    return script
+
+
+def _serve(
+    script: Path, *, new_session: bool = True, ready: bool = False
+) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
-        [sys.executable, "-c", "import time; time.sleep(120)"], start_new_session=True
+        [sys.executable, str(script), "serve"],
+        start_new_session=new_session,
+        stdout=subprocess.PIPE if ready else None,
     )
-    yield process
+    if ready:
+        assert process.stdout is not None
+        assert process.stdout.readline() == b"ready\n"
+    while psutil.Process(process.pid).cmdline()[-1:] != ["serve"]:  # exec may lag the fork
+        time.sleep(0.01)
+    return process
+
+
+def _reap_child(process: subprocess.Popen[bytes]) -> None:
     if process.poll() is None:
         process.kill()
     process.wait()
+    if process.stdout is not None:
+        process.stdout.close()
+
+
+SLEEPS = "import time; time.sleep(120)\n"
+IGNORES_SIGTERM = (
+    "import signal, sys, time\n"
+    "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+    "print('ready', flush=True)\n"
+    "time.sleep(120)\n"
+)
 
 
 @pytest.fixture
-def stubborn() -> Iterator[subprocess.Popen[bytes]]:
-    """A child that ignores SIGTERM (it needs SIGKILL); always reaped."""
-    code = (
-        "import signal, sys, time\n"
-        "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
-        "print('ready', flush=True)\n"
-        "time.sleep(120)\n"
-    )
-    process = subprocess.Popen(
-        [sys.executable, "-c", code], start_new_session=True, stdout=subprocess.PIPE
-    )
-    assert process.stdout is not None
-    assert process.stdout.readline() == b"ready\n"
+def sleeper(tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """A stand-in daemon (``ollama serve``) in its own session that sleeps; always reaped."""
+    process = _serve(_fake_ollama(tmp_path, SLEEPS))
     yield process
-    if process.poll() is None:
-        process.kill()
-    process.wait()
-    process.stdout.close()
+    _reap_child(process)
+
+
+@pytest.fixture
+def stubborn(tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """A stand-in daemon that ignores SIGTERM (it needs SIGKILL); always reaped."""
+    process = _serve(_fake_ollama(tmp_path, IGNORES_SIGTERM), ready=True)
+    yield process
+    _reap_child(process)
 
 
 def _record_for(process: subprocess.Popen[bytes], create_time: float | None = None) -> PidRecord:
+    """The pid record shared-ollama would have written for this stand-in daemon."""
     actual = psutil.Process(process.pid).create_time()
-    return PidRecord(process.pid, actual if create_time is None else create_time, PORT, "x", URL)
+    binary = str(process.args[1])  # type: ignore[index]
+    return PidRecord(process.pid, actual if create_time is None else create_time, PORT, binary, URL)
 
 
 def _down_runtime() -> DaemonRuntime:
@@ -559,6 +650,57 @@ def test_stop_daemon_never_signals_a_process_with_another_create_time(
     assert result.outcome == "stale"
     assert sleeper.poll() is None
     assert not settings.pid_path(PORT).exists()
+
+
+@pytest.mark.parametrize("claimed_binary", ["/usr/local/bin/ollama", "sleep"])
+def test_stop_daemon_refuses_a_forged_pid_file_naming_a_real_sleep(
+    settings: DaemonSettings, claimed_binary: str
+) -> None:
+    """A pid file naming a living ``sleep`` (right pid and create time) is refused; it survives."""
+    victim = subprocess.Popen(["sleep", "60"], start_new_session=True)
+    try:
+        while psutil.Process(victim.pid).cmdline() != ["sleep", "60"]:  # exec may lag the fork
+            time.sleep(0.01)
+        settings.runtime_dir.mkdir(parents=True)
+        created = psutil.Process(victim.pid).create_time()
+        forged = PidRecord(victim.pid, created, PORT, claimed_binary, URL)
+        write_record(settings.pid_path(PORT), forged)
+        result = stop_daemon(
+            base_url=URL, settings=settings, timeout_s=0.2, runtime=_down_runtime()
+        )
+        assert result.outcome == "refused"
+        assert result.ok is False
+        assert result.pid == victim.pid
+        assert "`sleep 60`" in result.message
+        assert "Nothing was signalled" in result.message
+        assert victim.poll() is None
+        assert psutil.Process(victim.pid).status() != psutil.STATUS_ZOMBIE
+        assert read_record(settings.pid_path(PORT)) == forged  # kept for inspection
+    finally:
+        victim.kill()
+        victim.wait()
+
+
+def test_stop_daemon_kills_only_the_daemon_when_it_does_not_lead_its_group(
+    settings: DaemonSettings, tmp_path: Path
+) -> None:
+    """SIGKILL goes to the group only when it is the one we created; else to the daemon alone."""
+    daemon = _serve(_fake_ollama(tmp_path, IGNORES_SIGTERM), new_session=False, ready=True)
+    bystander = subprocess.Popen(["sleep", "60"])  # shares the test's process group
+    try:
+        assert os.getpgid(daemon.pid) == os.getpgid(bystander.pid) != daemon.pid
+        settings.runtime_dir.mkdir(parents=True)
+        write_record(settings.pid_path(PORT), _record_for(daemon))
+        result = stop_daemon(
+            base_url=URL, settings=settings, timeout_s=0.3, runtime=_down_runtime()
+        )
+        assert result.outcome == "killed"
+        daemon.wait(timeout=10)
+        assert bystander.poll() is None
+    finally:
+        _reap_child(daemon)
+        bystander.kill()
+        bystander.wait()
 
 
 def test_stop_daemon_leaves_a_daemon_it_did_not_start(settings: DaemonSettings) -> None:

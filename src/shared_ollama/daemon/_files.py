@@ -4,8 +4,10 @@ Files, per port, in the runtime folder (:attr:`DaemonSettings.runtime_dir`):
 
 - ``ollama-<port>.lock``: the cross-process lock held by whoever starts or stops the daemon.
 - ``ollama-<port>.pid``: JSON ``{"pid", "create_time", "port", "binary", "base_url"}`` of the
-  daemon shared-ollama started. A process is ours only when both its pid and its create time
-  match (:func:`identity_matches`), so a recycled pid or someone else's daemon is never touched.
+  daemon shared-ollama started, plus ``"exe"``, the executable the process runs once it answers
+  (a wrapper script such as Nix's execs the real binary). A process is ours only when its create time matches, it runs as
+  this user, and it is the executable recorded running ``serve`` (:func:`identify`): a recycled
+  pid, someone else's daemon, or any process a forged pid file names is never signalled.
 
 Logs: ``ollama.log`` (stdout) and ``ollama.error.log`` (stderr, where Ollama logs) in
 :attr:`DaemonSettings.logs_dir`, each renamed to ``.1`` at start when larger than
@@ -19,12 +21,16 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 __all__ = [
     "DEFAULT_LOG_MAX_BYTES",
     "ERROR_TAIL_LINES",
     "DaemonSettings",
+    "Identity",
     "PidRecord",
+    "ProcessFacts",
+    "identify",
     "identity_matches",
     "owned_record",
     "read_record",
@@ -95,25 +101,37 @@ class DaemonSettings:
 
 @dataclass(frozen=True, slots=True)
 class PidRecord:
-    """The identity of a daemon we started, as kept in its pid file."""
+    """The identity of a daemon we started, as kept in its pid file.
+
+    Attributes:
+        pid: Its process id.
+        create_time: When it started (seconds since the epoch), as the system reports it.
+        port: The port it serves.
+        binary: The executable we started (``<binary> serve``).
+        base_url: Where it answers.
+        exe: The executable the process ran once it answered (differs from ``binary`` when
+            that is a wrapper that execs the real one), or ``None`` before that.
+    """
 
     pid: int
     create_time: float
     port: int
     binary: str
     base_url: str
+    exe: str | None = None
 
     def to_json(self) -> str:
         """The pid file's text."""
-        return json.dumps(
-            {
-                "pid": self.pid,
-                "create_time": self.create_time,
-                "port": self.port,
-                "binary": self.binary,
-                "base_url": self.base_url,
-            }
-        )
+        data: dict[str, object] = {
+            "pid": self.pid,
+            "create_time": self.create_time,
+            "port": self.port,
+            "binary": self.binary,
+            "base_url": self.base_url,
+        }
+        if self.exe is not None:
+            data["exe"] = self.exe
+        return json.dumps(data)
 
     @classmethod
     def from_json(cls, text: str) -> PidRecord | None:
@@ -126,22 +144,79 @@ class PidRecord:
                 port=int(data["port"]),
                 binary=str(data["binary"]),
                 base_url=str(data["base_url"]),
+                exe=str(data["exe"]) if data.get("exe") is not None else None,
             )
-        except (ValueError, TypeError, KeyError):
+        except (ValueError, TypeError, KeyError, AttributeError):
             return None
 
 
-def identity_matches(record: PidRecord, create_time: float | None) -> bool:
-    """Whether the live process with ``record.pid`` (created at ``create_time``) is our daemon.
+@dataclass(frozen=True, slots=True)
+class ProcessFacts:
+    """What the system says about the living process holding a pid (``psutil`` in production).
+
+    Attributes:
+        create_time: When it started (seconds since the epoch).
+        exe: Its executable, resolved, or ``None`` when the system would not say.
+        cmdline: Its command line (empty when the system would not say).
+        uid: Its real user id, or ``None`` where there is none (Windows).
+    """
+
+    create_time: float
+    exe: str | None = None
+    cmdline: tuple[str, ...] = ()
+    uid: int | None = None
+
+
+Identity = Literal["ours", "gone", "impostor"]
+"""``ours``: the daemon we started. ``gone``: no living process holds the pid, or one started at
+another time holds it (a recycled pid). ``impostor``: a process started at the recorded time
+that is not ``<binary> serve`` of this user: a forged or corrupted pid file."""
+
+
+def _same_file(recorded: str, actual: str | None) -> bool:
+    if actual is None:
+        return False
+    actual = actual.removesuffix(" (deleted)")  # Linux, when the binary was upgraded in place
+    return os.path.realpath(recorded) == os.path.realpath(actual)
+
+
+def identify(record: PidRecord, facts: ProcessFacts | None, *, uid: int | None = None) -> Identity:
+    """Whether the process a pid file names is the daemon shared-ollama started.
+
+    Ours means: the same create time, the same user, a command line ending in ``serve``, and
+    the recorded executable: ``binary`` itself, ``binary`` as the script an interpreter runs
+    (a wrapper before it execs), or the ``exe`` observed once it answered, when that is an
+    Ollama (its name says so). A forged file naming any other process is an impostor.
 
     Args:
         record: What the pid file says.
-        create_time: The create time of the process now holding that pid, or ``None`` when no
-            (living) process holds it.
+        facts: The living process now holding ``record.pid``, or ``None`` when none does.
+        uid: This user's id (default ``os.getuid()`` where it exists).
     """
-    return (
-        create_time is not None and abs(create_time - record.create_time) <= _IDENTITY_TOLERANCE_S
-    )
+    if facts is None or abs(facts.create_time - record.create_time) > _IDENTITY_TOLERANCE_S:
+        return "gone"
+    me = uid if uid is not None else getattr(os, "getuid", lambda: None)()
+    if me is not None and facts.uid is not None and facts.uid != me:
+        return "impostor"
+    cmdline = facts.cmdline
+    if not cmdline or cmdline[-1] != "serve":
+        return "impostor"
+    if _same_file(record.binary, facts.exe):
+        return "ours"
+    if len(cmdline) == 3 and _same_file(record.binary, cmdline[1]):
+        return "ours"  # an interpreter running the recorded script (a wrapper, or our tests)
+    if (
+        record.exe is not None
+        and _same_file(record.exe, facts.exe)
+        and "ollama" in os.path.basename(record.exe).lower()
+    ):
+        return "ours"  # what the wrapper exec'd, as seen when the daemon answered
+    return "impostor"
+
+
+def identity_matches(record: PidRecord, facts: ProcessFacts | None) -> bool:
+    """Whether the living process holding ``record.pid`` is our daemon (see :func:`identify`)."""
+    return identify(record, facts) == "ours"
 
 
 def rotate_log(path: Path, max_bytes: int) -> bool:
@@ -189,16 +264,16 @@ def write_record(path: Path, record: PidRecord) -> None:
 
 
 def owned_record(
-    settings: DaemonSettings, port: int, create_time: Callable[[int], float | None]
+    settings: DaemonSettings, port: int, inspect: Callable[[int], ProcessFacts | None]
 ) -> PidRecord | None:
     """The pid record of the daemon on ``port`` when its process is alive and is the one recorded.
 
     Args:
         settings: Where the pid file is.
         port: The daemon's port.
-        create_time: The create time of a living pid, or ``None`` (``psutil`` in production).
+        inspect: The facts about a living pid, or ``None`` (``psutil`` in production).
     """
     record = read_record(settings.pid_path(port))
-    if record is None or not identity_matches(record, create_time(record.pid)):
+    if record is None or not identity_matches(record, inspect(record.pid)):
         return None
     return record

@@ -4,12 +4,15 @@ A start happens under a cross-process file lock, and health is checked again onc
 held, so many processes starting at once start exactly one daemon. It runs detached (its own
 session), logs to the files :mod:`shared_ollama.daemon._files` describes, and counts as started
 once ``/api/version`` answers. A stop signals only the process the pid file names, and only
-when its create time matches: never a daemon someone else runs.
+when it is the one we started (same create time, same user, the recorded executable running
+``serve``); its process group gets SIGKILL only when it is the group we created. A pid file that
+names any other living process is refused, and nothing is signalled.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import signal
 import subprocess
@@ -29,6 +32,8 @@ from shared_ollama.daemon._binary import find_ollama_binary
 from shared_ollama.daemon._files import (
     DaemonSettings,
     PidRecord,
+    ProcessFacts,
+    identify,
     identity_matches,
     owned_record,
     read_record,
@@ -126,15 +131,29 @@ def _spawn_detached(
     return process
 
 
-def _create_time(pid: int) -> float | None:
-    """The create time of the living process ``pid``, or ``None``."""
+def _optional(read: Callable[[], Any]) -> Any:
+    try:
+        return read()
+    except (psutil.AccessDenied, psutil.ZombieProcess):  # the system will not say: unknown
+        return None
+
+
+def _process_facts(pid: int) -> ProcessFacts | None:
+    """What the system says about the living process ``pid``, or ``None`` when there is none."""
     try:
         process = psutil.Process(pid)
-        if process.status() == psutil.STATUS_ZOMBIE:
-            _reap(pid)
-            return None
-        return process.create_time()
-    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        with process.oneshot():
+            if process.status() == psutil.STATUS_ZOMBIE:
+                _reap(pid)
+                return None
+            uids = _optional(process.uids) if hasattr(process, "uids") else None
+            return ProcessFacts(
+                create_time=process.create_time(),
+                exe=_optional(process.exe) or None,
+                cmdline=tuple(_optional(process.cmdline) or ()),
+                uid=uids.real if uids is not None else None,
+            )
+    except psutil.Error:  # gone, or not even its create time may be read: not ours to touch
         return None
 
 
@@ -157,7 +176,8 @@ class DaemonRuntime:
     Attributes:
         probe: Health probe (``check_service_health``).
         spawn: Starts a detached process with redirected output.
-        create_time: The create time of a living pid, or ``None``.
+        inspect: The facts about a living pid (create time, executable, command line, user),
+            or ``None`` when no process holds it.
         machine: Describes this machine (``MachineInfo.detect``).
         clock: Monotonic clock.
         sleep: Pause between probes.
@@ -165,7 +185,7 @@ class DaemonRuntime:
 
     probe: Callable[..., ServiceHealth] = check_service_health
     spawn: Spawn = _spawn_detached
-    create_time: Callable[[int], float | None] = _create_time
+    inspect: Callable[[int], ProcessFacts | None] = _process_facts
     machine: Callable[[], MachineInfo] = MachineInfo.detect
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
@@ -270,14 +290,14 @@ def start_daemon(
     url, port = host.base_url, host.port
     cfg = settings or DaemonSettings.from_env()
     health = runtime.probe(url)
-    if health.up and owned_record(cfg, port, runtime.create_time) is not None:
+    if health.up and owned_record(cfg, port, runtime.inspect) is not None:
         return _already_up(cfg, port, health, runtime)  # the common case, without the lock
     # Down, or up without a pid file of ours yet (a start may be finishing): lock, look again.
     with _locked(cfg, port, deadline_s + _LOCK_MARGIN_S, url):
         health = runtime.probe(url)
         if health.up:
             return _already_up(cfg, port, health, runtime)
-        record = owned_record(cfg, port, runtime.create_time)
+        record = owned_record(cfg, port, runtime.inspect)
         if record is not None:  # ours, alive, still starting or hung
             return _await_existing(cfg, record, deadline_s, runtime)
         return _spawn_and_wait(
@@ -295,7 +315,7 @@ def start_daemon(
 def _already_up(
     settings: DaemonSettings, port: int, health: ServiceHealth, runtime: DaemonRuntime
 ) -> DaemonInfo:
-    record = owned_record(settings, port, runtime.create_time)
+    record = owned_record(settings, port, runtime.inspect)
     return DaemonInfo(
         base_url=health.base_url,
         started=False,
@@ -315,7 +335,7 @@ def _await_existing(
         health = runtime.probe(record.base_url)
         if health.up:
             return _already_up(settings, record.port, health, runtime)
-        if runtime.clock() >= end or not identity_matches(record, runtime.create_time(record.pid)):
+        if runtime.clock() >= end or not identity_matches(record, runtime.inspect(record.pid)):
             raise _failure(
                 f"the Ollama that shared-ollama started (pid {record.pid}) does not answer at "
                 f"{record.base_url}: {health.error}. Run `shared-ollama restart`.",
@@ -352,8 +372,8 @@ def _spawn_and_wait(
         rotate_log(path, settings.log_max_bytes)
     with settings.log_path.open("ab") as out, settings.error_log_path.open("ab") as err:
         process = runtime.spawn([str(executable), "serve"], env, out, err)
-    created = runtime.create_time(process.pid)
-    record = PidRecord(process.pid, created or 0.0, port, str(executable), url)
+    facts = runtime.inspect(process.pid)
+    record = PidRecord(process.pid, facts.create_time if facts else 0.0, port, str(executable), url)
     write_record(settings.pid_path(port), record)
     end = runtime.clock() + deadline_s
     while True:
@@ -368,6 +388,7 @@ def _spawn_and_wait(
             )
         health = runtime.probe(url, timeout=1.0)
         if health.up:
+            _record_exe(settings.pid_path(port), record, runtime)
             return DaemonInfo(
                 base_url=url,
                 started=True,
@@ -393,9 +414,20 @@ def _spawn_and_wait(
         runtime.sleep(_POLL_INTERVAL_S)
 
 
+def _record_exe(path: Path, record: PidRecord, runtime: DaemonRuntime) -> None:
+    """Add to the pid file the executable the daemon runs now that it answers.
+
+    A wrapper (``#!/bin/sh ... exec ollama-real "$@"``) has exec'd the real binary by then, and
+    later identity checks must recognise that process.
+    """
+    facts = runtime.inspect(record.pid)
+    if facts is not None and facts.exe and facts.exe != record.binary:
+        write_record(path, dataclasses.replace(record, exe=facts.exe))
+
+
 # --- stop ------------------------------------------------------------------------------------
 
-StopOutcome = Literal["stopped", "killed", "not_running", "stale", "not_ours"]
+StopOutcome = Literal["stopped", "killed", "not_running", "stale", "not_ours", "refused"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -406,7 +438,9 @@ class StopResult:
         outcome: ``stopped`` (SIGTERM sufficed), ``killed`` (SIGKILL was needed),
             ``not_running`` (nothing answers, no pid file), ``stale`` (the pid file named a
             process that is gone or not ours; the file was removed), ``not_ours`` (an Ollama
-            answers that shared-ollama did not start: left alone).
+            answers that shared-ollama did not start: left alone), ``refused`` (the pid file
+            names a living process that is not the ``ollama serve`` we started, e.g. a forged
+            file: nothing was signalled and the file was kept for inspection).
         base_url: The address concerned.
         pid: The daemon's pid when known.
         message: One sentence for people.
@@ -419,8 +453,8 @@ class StopResult:
 
     @property
     def ok(self) -> bool:
-        """Whether nothing of ours is left running (every outcome but ``not_ours``)."""
-        return self.outcome != "not_ours"
+        """Whether nothing of ours is left running (every outcome but ``not_ours``, ``refused``)."""
+        return self.outcome not in ("not_ours", "refused")
 
 
 def stop_daemon(
@@ -432,7 +466,9 @@ def stop_daemon(
 ) -> StopResult:
     """Stop the daemon shared-ollama started for ``base_url``; never anyone else's.
 
-    SIGTERM first; SIGKILL (to the daemon's whole process group) after ``timeout_s``.
+    SIGTERM first; SIGKILL after ``timeout_s``, to the daemon's process group when it is the
+    group we created (the daemon leads it), else to the daemon alone. Only a process that is
+    the one we started is signalled (see :func:`~shared_ollama._daemon_files.identify`).
 
     Args:
         base_url: The loopback address (default: resolved from the environment).
@@ -446,7 +482,7 @@ def stop_daemon(
     Raises:
         ValueError: ``base_url`` is not on this machine.
         OllamaUnavailableError: Another process held the lock (starting or stopping) too long.
-        SharedOllamaError: The daemon runs as another user and cannot be signalled.
+        SharedOllamaError: The daemon cannot be signalled (another user's) or would not exit.
     """
     host = local_target(base_url)
     url, port = host.base_url, host.port
@@ -454,7 +490,11 @@ def stop_daemon(
     pid_path = cfg.pid_path(port)
     with _locked(cfg, port, timeout_s + _LOCK_MARGIN_S + DEFAULT_START_DEADLINE_S, url):
         record = read_record(pid_path)
-        if record is None or not identity_matches(record, runtime.create_time(record.pid)):
+        facts = runtime.inspect(record.pid) if record is not None else None
+        identity = identify(record, facts) if record is not None else "gone"
+        if record is not None and identity == "impostor":
+            return _refusal(record, facts, pid_path, url)
+        if record is None or identity != "ours":
             stale = pid_path.exists()
             pid_path.unlink(missing_ok=True)
             if runtime.probe(url).up:
@@ -474,14 +514,31 @@ def stop_daemon(
                     f"removed a stale pid file {pid_path}; nothing was running",
                 )
             return StopResult("not_running", url, None, f"no Ollama runs at {url}")
-        outcome = _terminate(record.pid, timeout_s)
+        outcome = _terminate(record, timeout_s, runtime.inspect)
         pid_path.unlink(missing_ok=True)
         _reap(record.pid)
     verb = "stopped" if outcome == "stopped" else "killed (it ignored SIGTERM)"
     return StopResult(outcome, url, record.pid, f"Ollama (pid {record.pid}) at {url} {verb}")
 
 
-def _terminate(pid: int, timeout_s: float) -> Literal["stopped", "killed"]:
+def _refusal(record: PidRecord, facts: ProcessFacts | None, pid_path: Path, url: str) -> StopResult:
+    command = " ".join(facts.cmdline) if facts is not None and facts.cmdline else "unknown"
+    return StopResult(
+        "refused",
+        url,
+        record.pid,
+        f"refused to stop pid {record.pid}: {pid_path} names it, but it runs `{command}`, not the "
+        f"`{record.binary} serve` shared-ollama started (or it runs as another user). Nothing "
+        "was signalled. If you did not write that file, someone else can write to "
+        f"{pid_path.parent}: check its owner and mode, then delete the file.",
+    )
+
+
+def _terminate(
+    record: PidRecord, timeout_s: float, inspect: Callable[[int], ProcessFacts | None]
+) -> Literal["stopped", "killed"]:
+    """SIGTERM our daemon, then SIGKILL it (and the group we created) after ``timeout_s``."""
+    pid = record.pid
     try:
         process = psutil.Process(pid)
         process.terminate()
@@ -497,13 +554,43 @@ def _terminate(pid: int, timeout_s: float) -> Literal["stopped", "killed"]:
         ) from exc
     else:
         return "stopped"
-    killpg = getattr(os, "killpg", None)
+    if not identity_matches(record, inspect(pid)):
+        return "stopped"  # it exited at the last moment (and its pid may already be reused)
     try:
-        if killpg is not None and os.getpgid(pid) == pid:
-            killpg(pid, signal.SIGKILL)
+        if _leads_its_group(pid):  # started with start_new_session: the group is ours
+            os.killpg(pid, signal.SIGKILL)
         else:
             process.kill()
         process.wait(timeout=timeout_s)
     except (psutil.NoSuchProcess, ProcessLookupError):
         pass
+    except psutil.TimeoutExpired as exc:
+        if _is_zombie(process):  # dead, waiting for a parent that is not us to collect it
+            return "killed"
+        raise SharedOllamaError(
+            f"the Ollama daemon (pid {pid}) did not exit {timeout_s:g}s after SIGKILL; it may be "
+            "stuck in the kernel (a hung disk or GPU driver). Check `ps -o stat= -p "
+            f"{pid}` and the system log."
+        ) from exc
+    except (psutil.AccessDenied, PermissionError) as exc:
+        raise SharedOllamaError(
+            f"not allowed to kill the Ollama daemon (pid {pid}); stop it as the user it runs as"
+        ) from exc
     return "killed"
+
+
+def _is_zombie(process: psutil.Process) -> bool:
+    try:
+        return bool(process.status() == psutil.STATUS_ZOMBIE)
+    except psutil.Error:
+        return True  # gone meanwhile
+
+
+def _leads_its_group(pid: int) -> bool:
+    getpgid = getattr(os, "getpgid", None)
+    if getpgid is None or not hasattr(os, "killpg"):
+        return False
+    try:
+        return bool(getpgid(pid) == pid)
+    except ProcessLookupError:
+        return False

@@ -181,7 +181,7 @@ def daemon_status(
             loaded = loaded_models_from_ps(response.json() if response.status_code == 200 else None)
         except (httpx.HTTPError, ValueError):
             loaded = tuple(LoadedModel(n, 0, 0, None) for n in health.loaded_models)
-    record = owned_record(cfg, host.port, runtime.create_time) if host.is_loopback else None
+    record = owned_record(cfg, host.port, runtime.inspect) if host.is_loopback else None
     pid = (
         record.pid
         if record
