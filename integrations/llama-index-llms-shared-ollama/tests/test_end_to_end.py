@@ -1,8 +1,9 @@
 """End to end: ``Settings.llm`` and ``Settings.embed_model`` drive a ``VectorStoreIndex`` query.
 
 Runs from a cassette (``cassettes/llama_index/test_end_to_end/``, recorded from the real Ollama
-0.5.4 with ``smollm2:135m``) and live against ``SHARED_OLLAMA_LIVE_URL``. Answers are nonsense:
-the tests assert that tokens stream, that sources are retrieved, and what was sent.
+0.5.4 with ``smollm2:135m``) and live against ``SHARED_OLLAMA_LIVE_URL``. The tests assert that
+tokens stream, that the right source is retrieved first (the model's embeddings track meaning),
+and what was sent; a 135M model's answer text is not asserted.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ QUESTION = "When does the river freeze?"
 
 
 def node_id(index: int, document: Document) -> str:
-    """Stable node ids: smollm2's vectors are near-identical, so ties are broken by id."""
+    """Stable node ids, so recorded requests match on replay."""
     return f"{document.doc_id}-{index}"
 
 
@@ -77,11 +78,8 @@ def test_end_to_end_streaming_query_engine_over_an_index(configured: object) -> 
     assert len(tokens) > 1
     assert all(isinstance(token, str) for token in tokens)
     assert len(response.source_nodes) == 2
-    assert {node.node.ref_doc_id for node in response.source_nodes} <= {
-        "lighthouse",
-        "bees",
-        "river",
-    }
+    # Embeddings track meaning: the document about the river ranks first for a river question.
+    assert response.source_nodes[0].node.ref_doc_id == "river"
 
 
 async def test_end_to_end_async_streaming_query_engine_over_an_index(
@@ -101,3 +99,4 @@ async def test_end_to_end_async_streaming_query_engine_over_an_index(
     tokens = [token async for token in response.async_response_gen()]
     assert len(tokens) > 1
     assert len(response.source_nodes) == 2
+    assert response.source_nodes[0].node.ref_doc_id == "river"

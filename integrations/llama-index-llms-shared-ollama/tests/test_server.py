@@ -2,7 +2,7 @@
 
 Each test runs twice (the ``server`` fixture): ``[cassette]`` replays
 ``cassettes/llama_index/test_server/`` (recorded from ``../shared/ollama-dev/serve.sh`` with
-``smollm2:135m``, Ollama 0.5.4) and ``[live]`` talks to ``SHARED_OLLAMA_LIVE_URL``. The model's text is nonsense, so only shapes are asserted.
+``smollm2:135m``, Ollama 0.5.4) and ``[live]`` talks to ``SHARED_OLLAMA_LIVE_URL``. A 135M model's words are not asserted: shapes, fields and counts are.
 
 Re-record: start the server, export ``SHARED_OLLAMA_LIVE_URL``, delete the cassettes to refresh,
 and run this module with ``--record-mode=once``.

@@ -1,7 +1,7 @@
 """LangChain's standard integration suites, replayed from cassettes.
 
 The cassettes were recorded against a real Ollama 0.5.4 on the CPU running ``smollm2:135m``
-(``../shared/ollama-dev/serve.sh``), whose text is nonsense: the suites check shapes. Re-record
+(``../shared/ollama-dev/serve.sh``), whose answers are fluent but small-model quality. Re-record
 with ``SHARED_OLLAMA_LIVE_URL=http://127.0.0.1:PORT pytest <this file> --record-mode=once``
 after deleting the cassettes to refresh.
 
@@ -12,8 +12,8 @@ What that server cannot show is marked ``xfail`` with the reason, never rewritte
 - Images: the suite downloads images from the internet and the model has no vision; the
   ``supports_image_inputs`` flag stays off (unit tests cover image blocks).
 - JSON mode: ``format="json"`` only makes Ollama emit *some* JSON object; this model's object
-  never has the keys the test asks for in prose. (Schema-constrained output, the default
-  method, passes.)
+  has the keys the test asks for in prose, but not plain strings as their values.
+  (Schema-constrained output, the default method, passes.)
 """
 
 from __future__ import annotations
@@ -78,12 +78,13 @@ class TestChatSharedOllamaIntegration(ChatModelIntegrationTests):
         return True
 
     @pytest.mark.xfail(
-        reason="format='json' constrains the reply to some JSON object, not to the keys the "
-        "prompt asks for: smollm2:135m returns objects with nonsense keys, so the parsed Joke "
-        "misses setup/punchline (json_schema, the default method, passes)"
+        reason="format='json' constrains the reply to some JSON object, not to the schema the "
+        "prompt describes in prose: smollm2:135m (135M parameters) now picks the asked keys, "
+        "setup and punchline, but fills them with an object and a list, so the parsed Joke "
+        "fails (json_schema, the default method, passes)"
     )
     def test_json_mode(self, model: Any) -> None:
-        """Standard test; xfail: JSON mode cannot make this model pick the asked keys."""
+        """Standard test; xfail: JSON mode does not make this small model use plain strings."""
         super().test_json_mode(model)
 
     @pytest.mark.xfail(reason=NO_TOOLS)
