@@ -88,6 +88,7 @@ def test_chat_stream_span_has_the_conventions_attributes(
         "server.address": "127.0.0.1",
         "server.port": 11434,
         "gen_ai.request.stream": True,
+        "gen_ai.output.type": "text",
         "gen_ai.request.temperature": 0.2,
         "gen_ai.request.top_p": 0.9,
         "gen_ai.request.top_k": 40.0,
@@ -184,33 +185,40 @@ def test_reply_without_counts_leaves_usage_unset(
     assert "gen_ai.usage.output_tokens" not in attributes
 
 
-ERRORS: list[SharedOllamaError] = [
-    OllamaUnavailableError("refused", host="http://127.0.0.1:1"),
-    RequestTimeoutError("slow", phase="first_byte", timeout=1.0),
-    InvalidRequestError("bad", status_code=400, error="bad"),
-    CapabilityError("no tools", status_code=400, error="x", capability="tools"),
-    ModelNotFoundError("missing", status_code=404, error="not found", model=MODEL),
-    ServerBusyError("busy", status_code=503, error="maximum pending requests exceeded"),
-    ServerError("crash", status_code=500, error="runner crashed"),
-    StreamInterruptedError("cut", partial="abc", chunks_received=2, error="reset"),
-    CircuitOpenError("open", retry_after=3.0),
-]
+ERRORS: list[tuple[SharedOllamaError, str]] = [
+    (OllamaUnavailableError("refused", host="http://127.0.0.1:1"),
+     "shared_ollama.OllamaUnavailableError"),
+    (RequestTimeoutError("slow", phase="first_byte", timeout=1.0),
+     "shared_ollama.RequestTimeoutError"),
+    (InvalidRequestError("bad", status_code=400, error="bad"), "400"),
+    (CapabilityError("no tools", status_code=400, error="x", capability="tools"), "400"),
+    (ModelNotFoundError("missing", status_code=404, error="not found", model=MODEL), "404"),
+    (ServerBusyError("busy", status_code=503, error="maximum pending requests exceeded"), "503"),
+    (ServerBusyError("slow down", status_code=429, error="too many requests"), "429"),
+    (ServerError("crash", status_code=500, error="runner crashed"), "500"),
+    (ServerError("not Ollama's JSON", status_code=200, error="bad shape"),
+     "shared_ollama.ServerError"),
+    (StreamInterruptedError("cut", partial="abc", chunks_received=2, error="reset"),
+     "shared_ollama.StreamInterruptedError"),
+    (CircuitOpenError("open", retry_after=3.0), "shared_ollama.CircuitOpenError"),
+]  # fmt: skip
 
 
-@pytest.mark.parametrize("error", ERRORS, ids=lambda e: type(e).__name__)
+@pytest.mark.parametrize(("error", "error_type"), ERRORS, ids=lambda e: str(e)[:12])
 def test_failed_call_span_has_error_type_and_status(
     make_instrumentation: MakeInstrumentation,
     span_exporter: InMemorySpanExporter,
     shapes: dict[str, Any],
     error: SharedOllamaError,
+    error_type: str,
 ) -> None:
-    """Every error class ends the span once with ``error.type`` and an ERROR status."""
+    """Every error ends the span once with its documented ``error.type`` and an ERROR status."""
     observation = start(make_instrumentation(), "chat", shapes["chat_body"], stream=False)
     observation.fail(error)
     observation.finish(shapes["chat_reply"])  # ignored: the call already ended
 
     span = only_span(span_exporter)
-    assert span.attributes["error.type"] == type(error).__qualname__
+    assert span.attributes["error.type"] == error_type
     assert span.status.status_code is StatusCode.ERROR
     assert span.status.description == str(error)
     assert "gen_ai.usage.output_tokens" not in span.attributes
@@ -233,7 +241,7 @@ def test_stream_broken_midway_records_ttft_and_error(
         list(_observed_raising(observation, broken()))
 
     span = only_span(span_exporter)
-    assert span.attributes["error.type"] == "StreamInterruptedError"
+    assert span.attributes["error.type"] == "shared_ollama.StreamInterruptedError"
     assert span.attributes["ollama.stream.chunks"] == 2
     assert "gen_ai.response.time_to_first_chunk" in span.attributes
 
@@ -339,8 +347,11 @@ def test_retries_and_breaker_state_are_on_the_span(
     assert span.attributes["ollama.retry.count"] == 2
     assert span.attributes["ollama.breaker.state"] == "half_open"
     assert [(e.name, dict(e.attributes)) for e in span.events] == [
-        ("ollama.retry", {"ollama.retry.attempt": 1, "error.type": "ServerBusyError"}),
-        ("ollama.retry", {"ollama.retry.attempt": 2, "error.type": "OllamaUnavailableError"}),
+        ("ollama.retry", {"ollama.retry.attempt": 1, "error.type": "503"}),
+        (
+            "ollama.retry",
+            {"ollama.retry.attempt": 2, "error.type": "shared_ollama.OllamaUnavailableError"},
+        ),
     ]
 
 

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from opentelemetry.instrumentation.utils import suppress_instrumentation
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -125,12 +126,12 @@ def test_stream_span_ends_once_on_early_break(
 def test_error_span_records_error_type(
     client: SharedOllamaClient, exporter: InMemorySpanExporter
 ) -> None:
-    """A failed call ends its span with error.type set to our exception class."""
+    """A call the server refused ends its span with error.type set to the HTTP status."""
     with pytest.raises(ModelNotFoundError):
         client.generate("missing", "x")
     (span,) = exporter.get_finished_spans()
     assert span.attributes is not None
-    assert span.attributes["error.type"] == "ModelNotFoundError"
+    assert span.attributes["error.type"] == "404"
     assert span.name == "text_completion missing"
 
 
@@ -175,3 +176,25 @@ def test_breaker_transitions_are_counted_on_global_meter() -> None:
                 client.version()
     assert ("closed", "open", "http://down.test:1") in seen
     assert _report_transition in breaker_registry()._listeners
+
+
+def test_chat_with_json_format_sets_the_output_type(
+    client: SharedOllamaClient, exporter: InMemorySpanExporter
+) -> None:
+    """format="json" gives gen_ai.output.type=json; a plain chat says text."""
+    client.chat("m", [{"role": "user", "content": "hi"}], format="json")
+    client.chat("m", [{"role": "user", "content": "hi"}])
+    spans = exporter.get_finished_spans()
+    assert [s.attributes["gen_ai.output.type"] for s in spans if s.attributes] == ["json", "text"]
+
+
+def test_calls_inside_suppress_instrumentation_make_no_span(
+    client: SharedOllamaClient, exporter: InMemorySpanExporter
+) -> None:
+    """A chat and a stream made inside suppress_instrumentation() are not traced."""
+    with suppress_instrumentation():
+        client.chat("m", [{"role": "user", "content": "hi"}])
+        assert len(list(client.chat("m", [{"role": "user", "content": "hi"}], stream=True))) == 5
+    assert exporter.get_finished_spans() == ()
+    client.chat("m", [{"role": "user", "content": "hi"}])
+    assert len(exporter.get_finished_spans()) == 1

@@ -2,16 +2,18 @@
 
 Pure text builders for ``shared-ollama service install``: the daemon runs ``ollama serve`` with
 the computed serve environment, restarts when it dies, and logs where ``shared-ollama start``
-would. Nothing here writes files or talks to launchd/systemd.
+would. Nothing here writes files or talks to launchd/systemd. The launchd property list is
+written by the standard library's :mod:`plistlib`, so escaping and the document type are its.
 """
 
 from __future__ import annotations
 
+import plistlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
-from xml.sax.saxutils import escape
+from typing import Any, Literal
 
 __all__ = [
     "LAUNCHD_LABEL",
@@ -45,32 +47,38 @@ class ServiceDefinition:
     enable_commands: tuple[str, ...]
 
 
+# XML 1.0 cannot carry these characters at all, so plistlib refuses them; we say which value.
+_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _plist_string(value: str, what: str) -> str:
+    if _NOT_IN_XML.search(value):
+        raise ValueError(
+            f"{what} contains a control character ({value!r}), which a launchd property list "
+            f"cannot hold: remove it and install the service again."
+        )
+    return value
+
+
 def launchd_plist(binary: str, env: Mapping[str, str], *, logs_dir: Path) -> str:
-    """A launchd agent that runs ``binary serve`` with ``env`` and keeps it alive."""
-    variables = "".join(
-        f"      <key>{escape(name)}</key>\n      <string>{escape(value)}</string>\n"
-        for name, value in sorted(env.items())
-    )
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        '<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" '
-        '"http://www.apple.com/DTDs/PropertyList-1.0.dtd">\n'
-        '<plist version="1.0">\n'
-        "  <dict>\n"
-        f"    <key>Label</key>\n    <string>{LAUNCHD_LABEL}</string>\n"
-        "    <key>ProgramArguments</key>\n"
-        f"    <array>\n      <string>{escape(binary)}</string>\n      <string>serve</string>\n"
-        "    </array>\n"
-        f"    <key>EnvironmentVariables</key>\n    <dict>\n{variables}    </dict>\n"
-        "    <key>RunAtLoad</key>\n    <true/>\n"
-        "    <key>KeepAlive</key>\n    <true/>\n"
-        "    <key>StandardOutPath</key>\n"
-        f"    <string>{escape(str(logs_dir / 'ollama.log'))}</string>\n"
-        "    <key>StandardErrorPath</key>\n"
-        f"    <string>{escape(str(logs_dir / 'ollama.error.log'))}</string>\n"
-        "  </dict>\n"
-        "</plist>\n"
-    )
+    """A launchd agent that runs ``binary serve`` with ``env`` and keeps it alive (XML plist).
+
+    Raises:
+        ValueError: A value holds a control character no property list can carry.
+    """
+    agent: dict[str, Any] = {
+        "Label": LAUNCHD_LABEL,
+        "ProgramArguments": [_plist_string(binary, "the ollama binary path"), "serve"],
+        "EnvironmentVariables": {
+            _plist_string(name, "an environment variable name"): _plist_string(value, name)
+            for name, value in sorted(env.items())
+        },
+        "RunAtLoad": True,
+        "KeepAlive": True,
+        "StandardOutPath": _plist_string(str(logs_dir / "ollama.log"), "the logs folder"),
+        "StandardErrorPath": _plist_string(str(logs_dir / "ollama.error.log"), "the logs folder"),
+    }
+    return plistlib.dumps(agent, fmt=plistlib.FMT_XML, sort_keys=False).decode("utf-8")
 
 
 def _systemd_quote(value: str) -> str:

@@ -17,7 +17,13 @@ from shared_ollama.telemetry._content import CaptureMode, capture_mode_from_env
 from shared_ollama.telemetry._environment import performance_log_setting
 from shared_ollama.telemetry._jsonl import file_recorder
 from shared_ollama.telemetry._metrics import Instruments
-from shared_ollama.telemetry._otel import SCOPE_NAME, ProviderSlot, scope_version
+from shared_ollama.telemetry._otel import (
+    SCHEMA_URL,
+    SCOPE_NAME,
+    ProviderSlot,
+    instrumentation_suppressed,
+    scope_version,
+)
 from shared_ollama.telemetry._records import PerformanceRecorder
 from shared_ollama.telemetry._semconv import DEFAULT_COLD_START_THRESHOLD, split_host
 from shared_ollama.telemetry._spans import CallObservation, Operation
@@ -26,15 +32,15 @@ __all__ = ["Instrumentation"]
 
 
 def _make_tracer(provider: trace.TracerProvider) -> trace.Tracer:
-    return provider.get_tracer(SCOPE_NAME, scope_version())
+    return provider.get_tracer(SCOPE_NAME, scope_version(), schema_url=SCHEMA_URL)
 
 
 def _make_instruments(provider: metrics.MeterProvider) -> Instruments:
-    return Instruments(provider.get_meter(SCOPE_NAME, scope_version()))
+    return Instruments(provider.get_meter(SCOPE_NAME, scope_version(), schema_url=SCHEMA_URL))
 
 
 def _make_logger(provider: _logs.LoggerProvider) -> _logs.Logger:
-    return provider.get_logger(SCOPE_NAME, scope_version())
+    return provider.get_logger(SCOPE_NAME, scope_version(), schema_url=SCHEMA_URL)
 
 
 class Instrumentation:
@@ -43,8 +49,10 @@ class Instrumentation:
     Args:
         tracer_provider: Where spans go; the global provider when omitted.
         meter_provider: Where metrics go; the global provider when omitted.
-        project: The project name on spans, metrics and records; ``SHARED_OLLAMA_PROJECT``
-            when omitted.
+        project: The project name on spans and records; ``SHARED_OLLAMA_PROJECT`` when
+            omitted. Metrics carry it only when it differs from ``SHARED_OLLAMA_PROJECT``: a
+            process-wide project is what the resource's ``service.name`` says, and only a
+            process serving several projects needs it on each point.
         recorder: Keeps a performance record of every call. When omitted, records go to the
             file named by ``SHARED_OLLAMA_PERFORMANCE_LOG`` when it is set (through one
             recorder per file for the whole process), and nowhere otherwise.
@@ -59,6 +67,7 @@ class Instrumentation:
         "_hosts",
         "_instruments",
         "_logger",
+        "_metrics_project",
         "_tracer",
         "capture_content",
         "cold_start_threshold",
@@ -89,7 +98,9 @@ class Instrumentation:
         self._logger: ProviderSlot[_logs.LoggerProvider, _logs.Logger] | None = None
         if self.capture_content.as_event:
             self._logger = ProviderSlot(logger_provider, _logs.get_logger_provider, _make_logger)
-        self.project = ClientSettings.from_environ().project if project is None else project
+        process_project = ClientSettings.from_environ().project
+        self.project = process_project if project is None else project
+        self._metrics_project = self.project if self.project != process_project else None
         if recorder is None:
             log = performance_log_setting()
             recorder = None if log is None else file_recorder(log)
@@ -143,7 +154,7 @@ class Instrumentation:
     def breaker_transition(self, *, host: str, old: str, new: str) -> None:
         """Count a circuit-breaker state change for ``host`` (a base URL or ``host:port``)."""
         instruments = self._instruments.get()
-        if instruments is None:
+        if instruments is None or instrumentation_suppressed():
             return
         attributes = self._host_attributes(host)
         attributes["ollama.breaker.previous_state"] = old
@@ -153,5 +164,5 @@ class Instrumentation:
     def rejected_while_open(self, *, host: str) -> None:
         """Count a call refused without touching the network because the breaker was open."""
         instruments = self._instruments.get()
-        if instruments is not None:
+        if instruments is not None and not instrumentation_suppressed():
             instruments.rejections.add(1, self._host_attributes(host))

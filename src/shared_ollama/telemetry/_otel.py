@@ -9,6 +9,14 @@ each time), so a slot following the global provider asks at most once per
 :data:`DEFAULT_RECHECK_INTERVAL_NS` while none is configured. The global provider can be set
 once only, so once it is real the slot keeps what it made from it and never asks again. An SDK
 configured after a client's first call is therefore picked up within a second.
+
+Tracers, meters and loggers are asked for with :data:`SCHEMA_URL`, the OpenTelemetry schema of
+the semantic-conventions release whose names we emit (:data:`SEMCONV_VERSION`), so a backend
+can translate our attributes when the conventions move on.
+
+OpenTelemetry's suppression context (the ``suppress_instrumentation`` key of the API's context,
+set by ``opentelemetry.instrumentation.utils.suppress_instrumentation()`` and by exporters that
+must not trace themselves) is honoured by :func:`instrumentation_suppressed`.
 """
 
 from __future__ import annotations
@@ -16,17 +24,29 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
+from opentelemetry import context
+
 from shared_ollama._version import __version__
 
 __all__ = [
     "DEFAULT_RECHECK_INTERVAL_NS",
+    "SCHEMA_URL",
     "SCOPE_NAME",
+    "SEMCONV_VERSION",
     "ProviderSlot",
+    "instrumentation_suppressed",
     "is_api_default",
     "scope_version",
 ]
 
 SCOPE_NAME = "shared_ollama"
+SEMCONV_VERSION = "1.41.0"
+"""The semantic-conventions release whose GenAI names we emit (the last one that carried the
+GenAI conventions inside the main repository; ``docs/telemetry.md`` lists what we use)."""
+SCHEMA_URL = f"https://opentelemetry.io/schemas/{SEMCONV_VERSION}"
+# The API keeps the key private, but it is the one contract every instrumentation and exporter
+# shares: ``suppress_instrumentation()`` sets it, and instrumentations check it before emitting.
+_SUPPRESS_KEY = context._SUPPRESS_INSTRUMENTATION_KEY
 _API_PACKAGES = frozenset({"trace", "metrics", "_logs"})
 _DEFAULT_TYPES: dict[type, bool] = {}
 DEFAULT_RECHECK_INTERVAL_NS = 1_000_000_000
@@ -38,6 +58,11 @@ _Made = TypeVar("_Made")
 def scope_version() -> str:
     """Return the shared-ollama version for the instrumentation scope."""
     return __version__
+
+
+def instrumentation_suppressed() -> bool:
+    """Whether the current OpenTelemetry context asks instrumentations to emit nothing."""
+    return bool(context.get_value(_SUPPRESS_KEY))
 
 
 def is_api_default(provider: object) -> bool:

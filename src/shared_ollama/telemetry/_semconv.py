@@ -7,6 +7,8 @@ Request side (set when the span starts, so samplers see them)::
     gen_ai.request.model        the model asked for
     server.address, server.port the Ollama host
     gen_ai.request.stream       whether the reply streams
+    gen_ai.output.type          chat and generate: ``json`` when ``format`` is given ("json" or a
+                                JSON schema), ``text`` otherwise; unset for embeddings
     gen_ai.request.temperature / top_p / top_k / seed / frequency_penalty / presence_penalty
     gen_ai.request.max_tokens   options.num_predict
     gen_ai.request.stop_sequences options.stop (always a list)
@@ -21,6 +23,14 @@ Reply side (from the final JSON object: the ``done`` chunk, the whole reply, or 
     gen_ai.embeddings.dimension.count  length of the first embedding
     ollama.load_duration / prompt_eval_duration / eval_duration / total_duration  seconds
     ollama.cold_start                load_duration > cold_start_threshold (0.1 s by default)
+
+On failure (spans, the duration histogram and the retry counter)::
+
+    error.type                  "404", "429", "503"... when Ollama answered with an error
+                                status (a ResponseError's ``status_code``); otherwise the
+                                public, fully qualified class name: ``shared_ollama.
+                                RequestTimeoutError``, ``shared_ollama.StreamInterruptedError``,
+                                ``shared_ollama.CircuitOpenError``... (see :func:`error_type_of`)
 
 The cold-start rule: Ollama reports ``load_duration`` on every reply; a model already in memory
 answers with a few milliseconds of it (measured 1-31 ms on a CPU box), a model loaded for this
@@ -37,11 +47,15 @@ from urllib.parse import urlsplit
 
 from opentelemetry.util.types import AttributeValue
 
+from shared_ollama._errors import ResponseError
+
 __all__ = [
     "DEFAULT_COLD_START_THRESHOLD",
     "PROVIDER_NAME",
     "Attributes",
     "ReplyStats",
+    "error_type_of",
+    "output_type",
     "parse_reply",
     "reply_attributes",
     "request_attributes",
@@ -80,6 +94,39 @@ def _seconds(value: object) -> float | None:
     return None if nanoseconds is None else nanoseconds * _NS
 
 
+def error_type_of(exc: BaseException) -> str:
+    """The ``error.type`` of a failed call: few, well-known values, as the conventions ask.
+
+    * Ollama answered with an error status: that status as a string (``"404"``, ``"503"``).
+      An ``{"error": ...}`` line that opens a 200 stream counts as the status Ollama would have
+      sent for it (404 for a missing model, 400 for a missing capability, else 500), which is
+      the ``status_code`` of the error raised for it.
+    * Any other error of ours: its public name, ``shared_ollama.<Class>`` (every one of them is
+      importable from ``shared_ollama``), e.g. ``shared_ollama.RequestTimeoutError``.
+    * Anything else: its module and qualified name (``asyncio.exceptions.CancelledError``),
+      or the bare name for a builtin (``KeyboardInterrupt``).
+    """
+    if isinstance(exc, ResponseError) and exc.status_code >= 400:
+        return str(exc.status_code)
+    kind = type(exc)
+    module = kind.__module__
+    if module == "shared_ollama" or module.startswith("shared_ollama."):
+        return f"shared_ollama.{kind.__qualname__}"
+    return kind.__qualname__ if module == "builtins" else f"{module}.{kind.__qualname__}"
+
+
+def output_type(operation: str, body: Mapping[str, Any]) -> str | None:
+    """``gen_ai.output.type``: ``json`` when ``format`` asks for JSON, else ``text``.
+
+    Args:
+        operation: ``chat``, ``text_completion`` or ``embeddings`` (which has none).
+        body: The JSON request body; ``format`` is ``"json"`` or a JSON schema when given.
+    """
+    if operation == "embeddings":
+        return None
+    return "json" if body.get("format") else "text"
+
+
 def split_host(host: str) -> tuple[str, int | None]:
     """Split a base URL or ``host:port`` into ``server.address`` and ``server.port``.
 
@@ -110,7 +157,7 @@ def request_attributes(
     Args:
         operation: ``chat``, ``text_completion`` or ``embeddings``.
         model: The model asked for.
-        body: The JSON request body; only ``options``, ``dimensions`` are read.
+        body: The JSON request body; only ``options``, ``dimensions``, ``format`` are read.
         stream: Whether the reply streams.
         server_address: Host name or address of the Ollama server.
         server_port: Its port.
@@ -123,6 +170,9 @@ def request_attributes(
         "server.port": server_port,
         "gen_ai.request.stream": stream,
     }
+    kind = output_type(operation, body)
+    if kind is not None:
+        attributes["gen_ai.output.type"] = kind
     options = body.get("options")
     if isinstance(options, Mapping) and options:
         for key, name in _FLOAT_OPTIONS:

@@ -25,7 +25,9 @@ still ends its span.
 
 With no OpenTelemetry SDK configured (the global providers are the API's proxies) no span is
 created and no attribute is built: ``start`` + ``finish`` costs two clock reads and a few
-attribute stores (see ``benchmarks/telemetry_overhead.py``).
+attribute stores (see ``benchmarks/telemetry_overhead.py``). A call started inside
+OpenTelemetry's ``suppress_instrumentation`` context emits no span, metric or event either
+(its performance record, which is ours and not OpenTelemetry's, is still kept).
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from shared_ollama.telemetry._content import (
     prompt_text,
     to_json,
 )
+from shared_ollama.telemetry._otel import instrumentation_suppressed
 from shared_ollama.telemetry._records import (
     Outcome,
     PerformanceRecord,
@@ -56,6 +59,7 @@ from shared_ollama.telemetry._records import (
 from shared_ollama.telemetry._semconv import (
     Attributes,
     ReplyStats,
+    error_type_of,
     parse_reply,
     reply_attributes,
     request_attributes,
@@ -96,6 +100,7 @@ class CallObservation:
         "_chunks",
         "_content",
         "_ended",
+        "_events",
         "_finalizer",
         "_first_ns",
         "_instrumentation",
@@ -146,13 +151,14 @@ class CallObservation:
         self._instruments = instrumentation._instruments.get(self._start_ns)
         recorder = instrumentation.recorder
         tracer = instrumentation._tracer.get(self._start_ns)
-        if (
-            tracer is None
-            and self._instruments is None
-            and recorder is None
-            and instrumentation._logger is None
-        ):
+        self._events = instrumentation._logger is not None
+        if tracer is None and self._instruments is None and recorder is None and not self._events:
             return  # nothing listens: the cheap path
+        if instrumentation_suppressed():
+            tracer = self._instruments = None
+            self._events = False
+            if recorder is None:
+                return
         try:
             self._begin(instrumentation, tracer, body, recorder)
         except Exception:  # telemetry must never break the call
@@ -174,8 +180,8 @@ class CallObservation:
                 "server.address": self._server[0],
                 "server.port": self._server[1],
             }
-            if project:
-                self._metric_attributes[_PROJECT_ATTRIBUTE] = project
+            if instrumentation._metrics_project:
+                self._metric_attributes[_PROJECT_ATTRIBUTE] = instrumentation._metrics_project
         if tracer is not None:
             attributes = request_attributes(
                 operation=self._operation,
@@ -192,7 +198,7 @@ class CallObservation:
             )
             self._finalizer = weakref.finalize(self, _end_forgotten, self._span)
         capture = instrumentation.capture_content.enabled and (
-            self._span is not None or instrumentation._logger is not None
+            self._span is not None or self._events
         )
         if recorder is not None:
             self._timestamp = time.time()
@@ -241,7 +247,7 @@ class CallObservation:
             exc: What made it fail.
         """
         self._retries += 1
-        error_type = type(exc).__qualname__
+        error_type = error_type_of(exc)
         span = self._span
         if span is not None and span.is_recording():
             span.add_event(
@@ -297,7 +303,7 @@ class CallObservation:
         """End the call with an error (``GeneratorExit`` counts as :meth:`close`).
 
         Args:
-            exc: The exception the call raised; its class name becomes ``error.type``.
+            exc: The exception the call raised; :func:`error_type_of` gives its ``error.type``.
         """
         if isinstance(exc, GeneratorExit):
             self.close()
@@ -327,14 +333,13 @@ class CallObservation:
         recording = span is not None and span.is_recording()
         instruments = self._instruments
         recorder = self._instrumentation.recorder
-        quiet = self._instrumentation._logger is None
-        if not recording and instruments is None and recorder is None and quiet:
+        if not recording and instruments is None and recorder is None and not self._events:
             if span is not None:
                 span.end()
             return
         try:
             stats = parse_reply(final) if final is not None else None
-            error_type = None if exc is None else type(exc).__qualname__
+            error_type = None if exc is None else error_type_of(exc)
             duration = (end - self._start_ns) * _NS
             ttft = (
                 (self._first_ns - self._start_ns) * _NS if self._stream and self._first_ns else None
@@ -357,14 +362,15 @@ class CallObservation:
                     duration=duration,
                     ttft=ttft,
                 )
-            if self._instrumentation._logger is not None:
+            if self._events:
                 self._emit_event(stats, error_type)
             if recorder is not None:
                 record = self._record(
                     recorder=recorder,
                     stats=stats,
                     outcome=outcome,
-                    error_type=error_type,
+                    # records keep the class name: it reads better in reports than "503"
+                    error_type=None if exc is None else type(exc).__qualname__,
                     duration=duration,
                     ttft=ttft,
                 )
