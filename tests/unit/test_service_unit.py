@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from shared_ollama._service_unit import LAUNCHD_LABEL, launchd_plist, service_definition
+from shared_ollama.daemon._service_unit import LAUNCHD_LABEL, launchd_plist, service_definition
 
 ENV = {
     "OLLAMA_HOST": "127.0.0.1:11434",
