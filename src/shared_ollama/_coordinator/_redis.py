@@ -30,6 +30,7 @@ from shared_ollama._coordinator._leases import (
 )
 from shared_ollama._coordinator._options import AgreedOptions
 from shared_ollama._coordinator._policy import Changes, HostView, SchedulingPolicy
+from shared_ollama._host import mask_url
 from shared_ollama._json import dumps, loads
 
 if TYPE_CHECKING:
@@ -161,7 +162,7 @@ class RedisCoordinator(Coordinator):
             if self._apply(keys=keys, args=[version, prefix, payload, host, _WAKE_TTL_MS]):
                 return view, changes
         raise RuntimeError(
-            f"The Redis coordinator at {self.url} kept changing under {_MAX_CONFLICTS} tries "
+            f"The Redis coordinator at {mask_url(self.url)} kept changing under {_MAX_CONFLICTS} tries "
             f"for {host}; is another program writing under '{_NAMESPACE}:'?"
         )
 
@@ -220,4 +221,4 @@ class RedisCoordinator(Coordinator):
         self._client.close()
 
     def __repr__(self) -> str:
-        return f"RedisCoordinator({self.url!r})"
+        return f"RedisCoordinator({mask_url(self.url)!r})"

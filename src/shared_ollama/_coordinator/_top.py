@@ -197,11 +197,12 @@ def run(args: argparse.Namespace) -> int:
     from rich.console import Console  # noqa: PLC0415 (the cli extra)
 
     from shared_ollama._coordinator._registry import coordinator_for  # noqa: PLC0415
+    from shared_ollama._host import mask_url  # noqa: PLC0415
     from shared_ollama._settings import ClientSettings  # noqa: PLC0415
 
     settings = ClientSettings.from_environ()
     coordinator = coordinator_for(settings)
-    where = settings.coordinator or str(settings.runtime_dir)
+    where = mask_url(settings.coordinator or str(settings.runtime_dir))
     if getattr(args, "json", False):
         print(json.dumps(to_json(coordinator.snapshot()), indent=2))
         return 0
