@@ -125,6 +125,28 @@ class WakeChannel(abc.ABC):
 Step = Callable[[HostView], Changes]
 
 
+class _Wait:
+    """One acquisition in progress: its ticket id and deadline."""
+
+    __slots__ = ("deadline", "request", "started", "ticket_id", "timeout")
+
+    def __init__(self, request: SlotRequest, timeout: float | None) -> None:
+        self.request = request
+        self.timeout = timeout
+        self.ticket_id = uuid.uuid4().hex
+        self.started = time.monotonic()
+        self.deadline = None if timeout is None else self.started + timeout
+
+    def nap(self, poll_interval: float) -> float:
+        """Seconds to wait before looking again; the ``pool`` timeout once the deadline passed."""
+        if self.deadline is None:
+            return poll_interval
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise timeout_error("pool", timeout=self.timeout, host=self.request.host)
+        return min(remaining, poll_interval)
+
+
 class Coordinator(abc.ABC):
     """Hands out slots of each host as leases, in the policy's order.
 
@@ -182,59 +204,38 @@ class Coordinator(abc.ABC):
         Raises:
             RequestTimeoutError: No slot within ``timeout`` (the ``pool`` phase).
         """
-        started = time.monotonic()
-        ticket_id, view, changes = self._enqueue(request)
-        lease = self._granted(request, ticket_id, view, changes, started)
+        wait = _Wait(request, timeout)
+        lease = self._try(wait, first=True)
         if lease is not None:
             return lease
-        deadline = None if timeout is None else started + timeout
-        channel = self._channel(request.host, ticket_id)
-        done = False
+        channel = self._channel(request.host, wait.ticket_id)
         try:
-            while True:
-                remaining = None if deadline is None else deadline - time.monotonic()
-                if remaining is not None and remaining <= 0:
-                    raise timeout_error("pool", timeout=timeout, host=request.host)
-                channel.wait(self._nap(remaining))
-                view, changes = self._transact(request.host, self._poll_step(request, ticket_id))
-                lease = self._granted(request, ticket_id, view, changes, started)
-                if lease is not None:
-                    done = True
-                    return lease
+            while lease is None:
+                channel.wait(wait.nap(self.poll_interval))
+                lease = self._try(wait, first=False)
+            return lease
         finally:
             channel.close()
-            if not done:
-                self._transact(request.host, self._release_step(ticket_id))
+            if lease is None:  # timed out or interrupted: never leave a ticket (or a grant)
+                self._transact(request.host, self._release_step(wait.ticket_id))
 
     async def acquire_async(self, request: SlotRequest, timeout: float | None) -> Lease:
         """:meth:`acquire` for an event loop: waiting never blocks the loop."""
-        started = time.monotonic()
-        ticket_id, view, changes = await self._call(self._enqueue, request)
-        lease = self._granted(request, ticket_id, view, changes, started)
+        wait = _Wait(request, timeout)
+        lease = await self._call(self._try, wait, first=True)
         if lease is not None:
             return lease
-        deadline = None if timeout is None else started + timeout
-        channel = self._channel(request.host, ticket_id)
-        done = False
+        channel = self._channel(request.host, wait.ticket_id)
         try:
-            while True:
-                remaining = None if deadline is None else deadline - time.monotonic()
-                if remaining is not None and remaining <= 0:
-                    raise timeout_error("pool", timeout=timeout, host=request.host)
-                await channel.wait_async(self._nap(remaining))
-                view, changes = await self._call(
-                    self._transact, request.host, self._poll_step(request, ticket_id)
-                )
-                lease = self._granted(request, ticket_id, view, changes, started)
-                if lease is not None:
-                    done = True
-                    return lease
+            while lease is None:
+                await channel.wait_async(wait.nap(self.poll_interval))
+                lease = await self._call(self._try, wait, first=False)
+            return lease
         finally:
             channel.close()
-            if not done:  # cancelled or timed out: never leave a ticket (or a grant) behind
-                await asyncio.shield(
-                    self._call(self._transact, request.host, self._release_step(ticket_id))
-                )
+            if lease is None:  # cancelled or timed out: never leave a ticket (or a grant)
+                step = self._release_step(wait.ticket_id)
+                await asyncio.shield(self._call(self._transact, request.host, step))
 
     def release(self, lease: Lease) -> None:
         """Give a slot back; the next waiter in the policy's order gets it at once."""
@@ -287,14 +288,15 @@ class Coordinator(abc.ABC):
             return await asyncio.to_thread(function, *args, **kwargs)
         return function(*args, **kwargs)
 
-    def _nap(self, remaining: float | None) -> float:
-        return self.poll_interval if remaining is None else min(remaining, self.poll_interval)
-
-    def _enqueue(self, request: SlotRequest) -> tuple[str, HostView, Changes]:
-        ticket_id = uuid.uuid4().hex
-        policy = self.policy
+    def _try(self, wait: _Wait, *, first: bool) -> Lease | None:
+        """Queue the ticket (``first``) or look again, and return the lease once granted."""
+        request, ticket_id, policy = wait.request, wait.ticket_id, self.policy
 
         def step(view: HostView) -> Changes:
+            if not first and ticket_id in view.tickets:
+                return poll(view, ticket_id, policy)
+            # First ask, or our ticket expired (this process stalled past the TTL): queue it,
+            # keeping the id so a wake-up still reaches us.
             ticket = Ticket(
                 id=ticket_id,
                 project=request.project,
@@ -310,31 +312,7 @@ class Coordinator(abc.ABC):
             return enqueue(view, ticket, policy, asked=request.asked)
 
         view, changes = self._transact(request.host, step)
-        return ticket_id, view, changes
-
-    def _poll_step(self, request: SlotRequest, ticket_id: str) -> Step:
-        policy = self.policy
-
-        def step(view: HostView) -> Changes:
-            if ticket_id in view.tickets:
-                return poll(view, ticket_id, policy)
-            # Our ticket expired (this process stalled past the TTL): queue again, keeping
-            # the id so a wake-up still reaches us.
-            ticket = Ticket(
-                id=ticket_id,
-                project=request.project,
-                priority=request.priority,
-                model=request.model,
-                weight=request.weight,
-                slots=request.slots,
-                pid=os.getpid(),
-                enqueued_at=view.now,
-                expires_at=view.now + policy.lease_ttl,
-                hold_until=None if request.hold is None else view.now + request.hold,
-            )
-            return enqueue(view, ticket, policy, asked=request.asked)
-
-        return step
+        return self._granted(request, ticket_id, view, changes, wait.started)
 
     def _release_step(self, ticket_id: str) -> Step:
         policy = self.policy
