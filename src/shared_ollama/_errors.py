@@ -5,7 +5,7 @@ exception escapes the library. The tree::
 
     SharedOllamaError
     ├── TransportError               the exchange failed on the wire
-    │   ├── OllamaUnavailableError   nothing answered: refused, DNS, reset before a response
+    │   ├── OllamaUnavailableError   nothing answered: refused, DNS, reset (also ``ConnectionError``)
     │   └── RequestTimeoutError      a timeout expired; ``.phase`` says which one
     ├── ResponseError                Ollama answered with an error status (``.status_code``, ``.error``)
     │   ├── InvalidRequestError      400 and other caller mistakes the server rejected
@@ -15,10 +15,14 @@ exception escapes the library. The tree::
     │   └── ServerError              any other 5xx
     ├── StreamInterruptedError       a stream broke after its first chunk (``.partial`` kept)
     │   └── ReplyTooLargeError       a line or a reply passed its size limit (``.limit``)
-    ├── CircuitOpenError             the host's breaker is open (``.retry_after``)
+    ├── CircuitOpenError             the host's breaker is open (``.retry_after``; also ``ConnectionError``)
     └── PluginError                  an integration plugin (defined in ``plugins/_discovery.py``)
         ├── PluginNotFoundError      no such plugin installed (also ``LookupError``)
         └── PluginLoadError          the plugin failed to import (also ``ImportError``)
+
+``OllamaUnavailableError`` and ``CircuitOpenError`` are also the builtin ``ConnectionError``,
+which ``ollama.Client`` raises when nothing answers, so ``except ConnectionError`` keeps working
+after a switch.
 
 Misuse of the API (a missing model name, a value of the wrong kind) raises ``ValueError`` or
 ``TypeError`` before anything is sent; :class:`RequestError` is the ``ValueError`` that
@@ -78,8 +82,10 @@ class TransportError(SharedOllamaError):
     """The HTTP exchange failed on the wire before Ollama could answer."""
 
 
-class OllamaUnavailableError(TransportError):
+class OllamaUnavailableError(TransportError, ConnectionError):
     """No Ollama answered at the host: connection refused, DNS failure or reset.
+
+    Also a ``ConnectionError``, as ``ollama.Client`` raises when it cannot connect.
 
     Attributes:
         request_sent: ``False`` when the request certainly never reached the server (so it is
@@ -253,8 +259,10 @@ class ReplyTooLargeError(StreamInterruptedError):
         self.maximum = maximum
 
 
-class CircuitOpenError(SharedOllamaError):
+class CircuitOpenError(SharedOllamaError, ConnectionError):
     """The circuit breaker for the host is open: calls fail at once without touching the network.
+
+    Also a ``ConnectionError``: the host failed so often that it is treated as unreachable.
 
     Attributes:
         retry_after: Seconds until the breaker lets a probe through.

@@ -69,8 +69,9 @@ __all__ = [
     "VersionResponse",
 ]
 
-ThinkLevel: TypeAlias = bool | Literal["low", "medium", "high"]
-"""``think=``: ``True``/``False``, or an effort level for models that support one."""
+ThinkLevel: TypeAlias = bool | str
+"""``think=``: ``True``/``False``, or an effort level (``"low"``, ``"high"``, ``"xhigh"``...)
+for models that support one; the server judges the level."""
 
 KeepAlive: TypeAlias = float | str
 """``keep_alive=``: seconds as a number, or a Go duration string such as ``"5m"`` or ``"1h30m"``."""
@@ -130,7 +131,15 @@ class SubscriptableModel(BaseModel):
 
 
 def _encode_image(value: object) -> str:
-    """Return ``value`` (bytes, a path to an image file, or base64 text) as base64 text."""
+    """Return ``value`` (bytes, a path to an image file, or base64 text) as base64 text.
+
+    Another library's image model holding its data in ``value`` (``ollama.Image``) is read
+    through that field, so images built for ``ollama`` need not be converted.
+    """
+    if isinstance(value, BaseModel) and not isinstance(value, Image):
+        inner = getattr(value, "value", None)
+        if isinstance(inner, (str, bytes, bytearray, memoryview, os.PathLike)):
+            return _encode_image(inner)
     if isinstance(value, (bytes, bytearray, memoryview)):
         return b64encode(value).decode("ascii")
     if isinstance(value, os.PathLike):
@@ -198,7 +207,9 @@ class Image(SubscriptableModel):
     @model_validator(mode="before")
     @classmethod
     def _wrap_bare_value(cls, data: Any) -> Any:
-        if isinstance(data, (str, bytes, bytearray, memoryview, os.PathLike)):
+        if isinstance(data, (str, bytes, bytearray, memoryview, os.PathLike)) or (
+            isinstance(data, BaseModel) and not isinstance(data, Image)  # e.g. ollama.Image
+        ):
             return {"value": data}
         return data
 

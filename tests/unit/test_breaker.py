@@ -371,3 +371,29 @@ def test_breaker_for_is_process_wide_and_reset_for_tests() -> None:
     assert breaker_registry().get("http://c:11434") is shared
     reset_breakers()
     assert breaker_for("http://c:11434") is not shared
+
+
+def test_breaker_reset_closes_it_and_ignores_older_permits() -> None:
+    """reset() closes an open breaker at once; a permit granted before settles into nothing."""
+    clock = FakeClock()
+    breaker = CircuitBreaker(
+        "http://a:11434", policy=BreakerPolicy(consecutive_failures=2), clock=clock
+    )
+    old = breaker.acquire()
+    for _ in range(2):
+        breaker.acquire().failure(FailureClass.NOT_SENT)
+    assert breaker.state is BreakerState.OPEN
+    breaker.reset()
+    assert breaker.state is BreakerState.CLOSED
+    old.failure(FailureClass.NOT_SENT)
+    breaker.acquire().failure(FailureClass.NOT_SENT)
+    assert breaker.state is BreakerState.CLOSED  # one failure since the reset, not two
+
+
+def test_reset_breakers_closes_breakers_clients_still_hold() -> None:
+    """A client built before the reset holds its old breaker: that one is closed too."""
+    held = breaker_for("http://held:11434", BreakerPolicy(consecutive_failures=1))
+    held.acquire().failure(FailureClass.NOT_SENT)
+    assert held.state is BreakerState.OPEN
+    reset_breakers()
+    assert held.state is BreakerState.CLOSED

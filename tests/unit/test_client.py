@@ -76,6 +76,7 @@ def test_chat_sends_exact_body_and_returns_typed_response(make_api: MakeApi) -> 
     assert json.loads(request.content) == {
         "model": "m",
         "messages": [{"role": "user", "content": "hello"}],
+        "tools": [],
         "stream": False,
         "options": {"temperature": 0.2},
         "keep_alive": "5m",

@@ -135,3 +135,14 @@ def test_error_line_before_any_chunk_is_classified_like_a_status() -> None:
 def test_error_text_reads_json_or_plain_bodies(body: bytes, text: str) -> None:
     """Ollama's error text is taken from JSON when present, else the plain body."""
     assert error_text(body) == text
+
+
+def test_unreachable_errors_are_connection_errors_as_ollama_raises() -> None:
+    """``except ConnectionError`` (what ollama.Client raises) still catches a dead server."""
+    from shared_ollama import CircuitOpenError
+
+    refused = error_from_exception(httpx.ConnectError("refused"), host=HOST, model=None)
+    assert isinstance(refused, ConnectionError)
+    assert isinstance(CircuitOpenError("open", retry_after=1.0, host=HOST), ConnectionError)
+    assert refused.host == HOST
+    assert str(refused) == refused.message

@@ -14,6 +14,7 @@ import pytest
 from pydantic import BaseModel
 
 from shared_ollama._core._normalize import (
+    normalize_create_messages,
     normalize_format,
     normalize_images,
     normalize_keep_alive,
@@ -227,9 +228,9 @@ def test_normalize_tools_accepts_dicts_models_and_functions() -> None:
 
 
 @pytest.mark.parametrize("tools", [None, []])
-def test_normalize_tools_none_or_empty_is_none(tools: Any) -> None:
-    """No tools means the field is left out."""
-    assert normalize_tools(tools) is None
+def test_normalize_tools_none_or_empty_is_an_empty_list(tools: Any) -> None:
+    """No tools is sent as ``"tools": []``, as ollama-python sends it."""
+    assert normalize_tools(tools) == []
 
 
 @pytest.mark.parametrize(
@@ -260,7 +261,7 @@ class Answer(BaseModel):
     ("given", "expected"),
     [
         (None, None),
-        ("", None),
+        ("", ""),
         ("json", "json"),
         ({"type": "object"}, {"type": "object"}),
         (MappingProxyType({"type": "string"}), {"type": "string"}),
@@ -295,26 +296,21 @@ def test_normalize_format_rejects_other_values(given: Any, match: str) -> None:
 # --- think ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("given", [None, True, False, "low", "medium", "high"])
-def test_normalize_think_accepts_supported_values(given: Any) -> None:
-    """Booleans and the three levels pass unchanged."""
+@pytest.mark.parametrize(
+    "given", [None, True, False, "low", "medium", "high", "xhigh", "max", "anything"]
+)
+def test_normalize_think_passes_bools_and_any_level_string(given: Any) -> None:
+    """Booleans and every level string pass unchanged: the server owns the levels."""
     assert normalize_think(given) is given
 
 
 @pytest.mark.parametrize(
-    ("given", "error", "match"),
-    [
-        ("max", ValueError, "think='max' is not supported"),
-        ("true", ValueError, "use True, False"),
-        (1, TypeError, "not int"),
-        (0.5, TypeError, "not float"),
-    ],
+    ("given", "match"),
+    [(1, "not int"), (0.5, "not float"), (["high"], "not list")],
 )
-def test_normalize_think_rejects_other_values(
-    given: Any, error: type[Exception], match: str
-) -> None:
-    """Other strings are ValueError, other kinds TypeError."""
-    with pytest.raises(error, match=match):
+def test_normalize_think_rejects_other_types(given: Any, match: str) -> None:
+    """Anything but a bool or a string is a TypeError naming the type."""
+    with pytest.raises(TypeError, match=match):
         normalize_think(given)
 
 
@@ -384,18 +380,20 @@ def test_normalize_keep_alive_rejects_malformed(
     ("given", "expected"),
     [
         (None, None),
-        ({}, None),
-        ({"temperature": None}, None),
-        ({"temperature": 0.2, "seed": None}, {"temperature": 0.2}),
+        ({}, {}),
+        ({"temperature": None}, {"temperature": None}),
+        ({"temperature": 0.2, "seed": None}, {"temperature": 0.2, "seed": None}),
         ({"brand_new_option": 1}, {"brand_new_option": 1}),
         (Options(temperature=0.2, num_ctx=4096), {"temperature": 0.2, "num_ctx": 4096}),
-        (Options(), None),
+        (Options(), {}),
         (ollama.Options(temperature=0.5), {"temperature": 0.5}),
         (MappingProxyType({"top_k": 5}), {"top_k": 5}),
     ],
 )
-def test_normalize_options_drops_none_values(given: Any, expected: Any) -> None:
-    """Options become a dict without None values, or None when nothing is set."""
+def test_normalize_options_sends_dicts_as_given_and_models_without_unset_fields(
+    given: Any, expected: Any
+) -> None:
+    """A dict is sent as given (as ollama-python sends it); a model leaves out unset fields."""
     assert normalize_options(given) == expected
 
 
@@ -468,3 +466,41 @@ def test_normalize_images_rejects_bad_input(given: Any, error: type[Exception], 
     """Single values and unusable items fail naming the index."""
     with pytest.raises(error, match=match):
         normalize_images(given)
+
+
+# --- what ollama-python does with the same arguments -----------------------------------------
+
+
+def test_normalize_messages_drops_empty_fields_as_ollama_does() -> None:
+    """Empty content, images and tool calls are left out; a tool call alone survives."""
+    call = {"function": {"name": "f", "arguments": {"x": 1}}}
+    given = [
+        {"role": "user", "content": ""},
+        {"role": "assistant", "content": "", "tool_calls": [call], "images": []},
+    ]
+    assert normalize_messages(given) == [
+        {"role": "user"},
+        {"role": "assistant", "tool_calls": [call]},
+    ]
+
+
+def test_ollama_image_is_accepted_everywhere_ours_is() -> None:
+    """``ollama.Image`` works in ``images=``, in our ``Message`` and alone is refused as a list."""
+    png = b"\x89PNG-bytes"
+    encoded = base64.b64encode(png).decode()
+    assert normalize_images([ollama.Image(value=png)]) == [encoded]
+    assert Message(role="user", images=[ollama.Image(value=png)]).images == [Image(value=png)]
+    with pytest.raises(TypeError, match="not a single Image"):
+        normalize_images(ollama.Image(value=png))
+
+
+def test_normalize_create_messages_sends_dicts_as_given() -> None:
+    """``create(messages=...)`` keeps empty fields, as ollama-python sends them unchanged."""
+    given = [{"role": "assistant", "content": ""}]
+    assert normalize_create_messages(given) == given
+    assert normalize_create_messages(None) is None
+    assert normalize_create_messages([Message(role="user", content="hi")]) == [
+        {"role": "user", "content": "hi"}
+    ]
+    with pytest.raises(TypeError, match="messages must be a list"):
+        normalize_create_messages({"role": "user"})

@@ -17,6 +17,7 @@ from shared_ollama.testing._replay_book import (
     ReplayBook,
     ReplayReply,
     load_cassettes,
+    same_body,
 )
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "cassettes"
@@ -293,3 +294,20 @@ def test_replay_reply_chunks_splits_ndjson_lines() -> None:
     reply = ReplayReply(200, "", (), b'{"a":1}\n\n{"b":2}\n', streamed=True)
     assert reply.chunks() == [b'{"a":1}\n', b'{"b":2}\n']
     assert ReplayReply(200, "", (), b"whole\nbody").chunks() == [b"whole\nbody"]
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "same"),
+    [
+        (b'{"model":"m","tools":[]}', b'{"model": "m"}', True),
+        (b'{"a":1,"b":{"c":null}}', b'{"b":{},"a":1.0}', True),
+        (b'{"model":"m","think":false}', b'{"model":"m"}', False),
+        (b'{"model":"m"}', b'{"model":"n"}', False),
+        (b"raw bytes", b"raw bytes", True),
+        (b"raw bytes", b"other", False),
+        (None, b"", True),
+    ],
+)
+def test_same_body_compares_json_as_ollama_reads_it(first: Any, second: Any, same: bool) -> None:
+    """Empty values equal absent keys and key order is ignored; other bodies compare as bytes."""
+    assert same_body(first, second) is same

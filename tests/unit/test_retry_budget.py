@@ -152,3 +152,14 @@ def test_budget_for_shares_one_budget_per_host() -> None:
         assert budget_for("http://a:11434").tokens == 10.0
     finally:
         reset_budgets()
+
+
+def test_reset_budgets_refills_budgets_clients_still_hold() -> None:
+    """A budget emptied by failures is full again after the reset, for holders too."""
+    held = budget_for("http://held:11434")
+    while held.record_failure():
+        pass
+    assert not held.can_retry()
+    reset_budgets()
+    assert held.can_retry()
+    assert held.tokens == held.capacity

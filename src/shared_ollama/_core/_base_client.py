@@ -278,20 +278,20 @@ class BaseClient:
     def _stale_routes(self, call: ApiCall[Any]) -> list[tuple[HostState, str]]:
         """The ``/api/ps`` and ``/api/tags`` listings to refresh before this call.
 
-        One host needs ``/api/ps`` only for a stream whose model's warmth is unknown (to pick
-        the first-byte limit); several hosts need both listings for routing.
+        Only a client routing between several hosts asks for them. With one host, a call sends
+        exactly the request ``ollama.Client`` would (a mocked server sees nothing else); a
+        stream whose model's warmth is unknown then gets the cold first-byte limit.
         """
-        if call.operation is None or call.model is None:
+        if call.operation is None or call.model is None or len(self._routes) < 2:
             return []
         model = call.model
         stale: list[tuple[HostState, str]] = []
         for route in self._routes:
             if route.breaker.state is BreakerState.OPEN:
                 continue
-            routing = len(self._routes) > 1
-            if (routing or call.stream) and route.loaded.is_warm(model) is None:
+            if route.loaded.is_warm(model) is None:
                 stale.append((route, "/api/ps"))
-            if routing and route.catalog.needs_refresh():
+            if route.catalog.needs_refresh():
                 stale.append((route, "/api/tags"))
         return stale
 

@@ -1,7 +1,8 @@
 """Building the calls of the Ollama API without I/O: one function per endpoint.
 
 Each builder checks and normalizes the drop-in arguments (the same ones ``ollama.Client`` takes)
-and returns an :class:`ApiCall`: method, path, encoded body, whether the reply streams, and how
+into the JSON ollama-python 0.6.3 sends for them, key for key and in its key order (pinned by
+``tests/unit/test_ollama_parity.py``), and returns an :class:`ApiCall`: method, path, encoded body, whether the reply streams, and how
 to turn decoded JSON into the typed response. The sync and async clients send these unchanged.
 """
 
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any, Generic, Literal, TypeVar
 
 from shared_ollama._core._normalize import (
+    normalize_create_messages,
     normalize_format,
     normalize_images,
     normalize_keep_alive,
@@ -144,13 +146,13 @@ def chat_call(
     _require_model(model, "chat")
     payload = {
         "model": model,
+        "stream": stream,
+        "options": normalize_options(options),
+        "format": normalize_format(format),
+        "keep_alive": normalize_keep_alive(keep_alive),
         "messages": normalize_messages(messages),
         "tools": normalize_tools(tools),
-        "stream": stream,
         "think": normalize_think(think),
-        "format": normalize_format(format),
-        "options": normalize_options(options),
-        "keep_alive": normalize_keep_alive(keep_alive),
         "logprobs": logprobs,
         "top_logprobs": top_logprobs,
     }
@@ -191,18 +193,18 @@ def generate_call(
     _require_model(model, "generate")
     payload = {
         "model": model,
+        "stream": stream,
+        "options": normalize_options(options),
+        "format": normalize_format(format),
+        "keep_alive": normalize_keep_alive(keep_alive),
         "prompt": prompt,
         "suffix": suffix,
         "system": system,
         "template": template,
         "context": list(context) if context is not None else None,
-        "stream": stream,
-        "think": normalize_think(think),
         "raw": raw,
-        "format": normalize_format(format),
         "images": normalize_images(images),
-        "options": normalize_options(options),
-        "keep_alive": normalize_keep_alive(keep_alive),
+        "think": normalize_think(think),
         "logprobs": logprobs,
         "top_logprobs": top_logprobs,
         "width": width,
@@ -278,7 +280,7 @@ def embeddings_call(
 def pull_call(model: str, *, insecure: bool, stream: bool) -> ApiCall[ProgressResponse]:
     """``POST /api/pull``."""
     _require_model(model, "pull")
-    payload = {"model": model, "insecure": insecure, "stream": stream}
+    payload = {"model": model, "stream": stream, "insecure": insecure}
     return _json_call(
         "POST", "/api/pull", payload, ProgressResponse.model_validate, stream=stream, model=model
     )
@@ -287,7 +289,7 @@ def pull_call(model: str, *, insecure: bool, stream: bool) -> ApiCall[ProgressRe
 def push_call(model: str, *, insecure: bool, stream: bool) -> ApiCall[ProgressResponse]:
     """``POST /api/push``."""
     _require_model(model, "push")
-    payload = {"model": model, "insecure": insecure, "stream": stream}
+    payload = {"model": model, "stream": stream, "insecure": insecure}
     return _json_call(
         "POST", "/api/push", payload, ProgressResponse.model_validate, stream=stream, model=model
     )
@@ -313,14 +315,14 @@ def create_call(
         "model": model,
         "stream": stream,
         "quantize": quantize,
-        "from": from_,
         "files": dict(files) if files is not None else None,
         "adapters": dict(adapters) if adapters is not None else None,
         "template": template,
         "license": license if isinstance(license, str | None) else list(license),
         "system": system,
         "parameters": normalize_options(parameters),
-        "messages": normalize_messages(messages) if messages is not None else None,
+        "messages": normalize_create_messages(messages),
+        "from": from_,  # last, where ollama-python's serializer puts it
     }
     return _json_call(
         "POST", "/api/create", payload, ProgressResponse.model_validate, stream=stream, model=model

@@ -6,9 +6,11 @@ bytes for images, Python functions as tools). Each function here takes one such 
 returns plain ``dict``/``list``/``str``/number values ready for the JSON encoder, or ``None``
 when the argument should be left out of the request.
 
-A value of the wrong kind raises ``TypeError``; a value of the right kind that Ollama would
-reject (an unknown think level, a malformed duration) raises ``ValueError``. Both name the
-argument (and, in a list, the index) and say what is accepted.
+The JSON produced for the same arguments is what ollama-python 0.6.3 sends, key for key (the
+parity tests pin it); the deliberate differences are listed in docs/migration.md. A value of the
+wrong kind raises ``TypeError``; values the server owns (think levels, option names) are passed
+through for it to judge. A malformed duration raises ``ValueError``. Errors name the argument
+(and, in a list, the index) and say what is accepted.
 
 The common case is kept cheap: a list of plain ``{"role": str, "content": str}`` dicts is
 checked and returned without copying. Returned values may share objects with the arguments
@@ -30,6 +32,7 @@ from shared_ollama._core._tool_schema import cached_tool_from_function
 from shared_ollama._types import Image, ToolCall
 
 __all__ = [
+    "normalize_create_messages",
     "normalize_format",
     "normalize_images",
     "normalize_keep_alive",
@@ -39,7 +42,6 @@ __all__ = [
     "normalize_tools",
 ]
 
-THINK_LEVELS = ("low", "medium", "high")
 # Go's time.ParseDuration grammar: an optional sign, then one or more <number><unit>.
 _GO_DURATION = re.compile(r"[-+]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|\u00b5s|\u03bcs|ms|s|m|h))+")
 _NUMBER = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)")
@@ -51,7 +53,8 @@ def normalize_messages(messages: Iterable[Any] | None) -> list[dict[str, Any]]:
     Args:
         messages: ``None``, or a list of dicts, :class:`~shared_ollama.Message` objects, other
             pydantic models (``ollama.Message``) or mappings. Images inside are encoded to
-            base64; tool calls are kept (JSON-string arguments are decoded).
+            base64; tool calls are kept (JSON-string arguments are decoded). Empty fields
+            (``""``, ``None``, ``[]``) are left out, as ollama-python leaves them out.
 
     Returns:
         One dict per message; plain ``role``/``content`` dicts are the caller's own objects.
@@ -62,20 +65,15 @@ def normalize_messages(messages: Iterable[Any] | None) -> list[dict[str, Any]]:
     """
     if messages is None:
         return []
-    if type(messages) is not list and (
-        isinstance(messages, (str, bytes, Mapping, BaseModel)) or not isinstance(messages, Iterable)
-    ):
-        raise TypeError(
-            f"messages must be a list of messages, not a single {type(messages).__name__}: "
-            f"wrap it in a list, e.g. [{{'role': 'user', 'content': 'Hi'}}]"
-        )
+    _require_list(messages, "messages", "[{'role': 'user', 'content': 'Hi'}]")
     result: list[dict[str, Any]] = []
     for index, message in enumerate(messages):
-        # Fast path: exactly {"role": non-empty str, "content": str}, returned as is.
+        # Fast path: exactly {"role": non-empty str, "content": non-empty str}, returned as is.
         if (
             type(message) is dict
             and len(message) == 2
-            and type(message.get("content")) is str
+            and type(content := message.get("content")) is str
+            and content
             and type(role := message.get("role")) is str
             and role
         ):
@@ -86,11 +84,19 @@ def normalize_messages(messages: Iterable[Any] | None) -> list[dict[str, Any]]:
 
 
 def _normalize_message(message: Any, index: int) -> dict[str, Any]:
-    """Return one message that is not a plain role/content dict as a JSON-ready dict."""
+    """Return one message that is not a plain role/content dict as a JSON-ready dict.
+
+    Empty values are dropped, as ollama-python drops them (``{"role": "assistant",
+    "content": "", "tool_calls": [...]}`` is sent without ``content``).
+    """
     if isinstance(message, BaseModel):
-        data: dict[str, Any] = message.model_dump(exclude_none=True, by_alias=True)
+        data: dict[str, Any] = {
+            key: value
+            for key, value in message.model_dump(exclude_none=True, by_alias=True).items()
+            if _present(value)
+        }
     elif isinstance(message, Mapping):
-        data = {key: value for key, value in message.items() if value is not None}
+        data = {key: value for key, value in message.items() if _present(value)}
     else:
         raise TypeError(
             f"messages[{index}] is a {type(message).__name__}: each message must be a dict "
@@ -120,6 +126,52 @@ def _normalize_message(message: Any, index: int) -> dict[str, Any]:
     return data
 
 
+def _present(value: Any) -> bool:
+    """Whether a message field is sent: ollama-python leaves out every empty (falsy) value."""
+    if value is None:
+        return False
+    if isinstance(value, (str, bytes, list, tuple, dict, bool, int, float)):
+        return bool(value)
+    return True
+
+
+def normalize_create_messages(messages: Iterable[Any] | None) -> list[dict[str, Any]] | None:
+    """Return ``create(messages=...)`` as ollama-python sends them: mappings as given.
+
+    ``create`` does not clean messages the way ``chat`` does (ollama-python sends its dicts
+    unchanged, empty fields included), so only models and images are converted here.
+
+    Raises:
+        TypeError: ``messages`` is not a list, or a message has the wrong type.
+    """
+    if messages is None:
+        return None
+    _require_list(messages, "messages", "[{'role': 'user', 'content': 'Hi'}]")
+    result: list[dict[str, Any]] = []
+    for index, message in enumerate(messages):
+        if type(message) is dict and "images" not in message:
+            result.append(message)
+        elif isinstance(message, Mapping):
+            data = dict(message)
+            if data.get("images") is not None:
+                data["images"] = _encode_images(data["images"], f"messages[{index}]['images']")
+            result.append(data)
+        else:
+            result.append(_normalize_message(message, index))
+    return result
+
+
+def _require_list(value: Any, name: str, example: str) -> None:
+    """Refuse a single value where a list is expected (a str, a dict, one model...)."""
+    if type(value) is not list and (
+        isinstance(value, (str, bytes, Mapping, BaseModel)) or not isinstance(value, Iterable)
+    ):
+        raise TypeError(
+            f"{name} must be a list, not a single {type(value).__name__}: wrap it in a list, "
+            f"e.g. {example}"
+        )
+
+
 def _normalize_tool_calls(tool_calls: Any, index: int) -> list[Any]:
     """Return a message's tool calls as dicts with object (not JSON string) arguments."""
     if isinstance(tool_calls, (str, bytes, Mapping)) or not isinstance(tool_calls, Iterable):
@@ -138,31 +190,28 @@ def _normalize_tool_calls(tool_calls: Any, index: int) -> list[Any]:
     return calls
 
 
-def normalize_tools(tools: Iterable[Any] | None) -> list[dict[str, Any]] | None:
-    """Return tools as JSON-ready function-tool dicts, or ``None`` when there are none.
+def normalize_tools(tools: Iterable[Any] | None) -> list[dict[str, Any]]:
+    """Return tools as JSON-ready function-tool dicts (``[]`` when there are none).
 
     Args:
         tools: ``None``, or a list of tool dicts (sent as given), :class:`~shared_ollama.Tool`
-            or other pydantic models, and plain Python functions (described from their
-            signature and docstring by :func:`~shared_ollama.tool_from_function`).
+            or other pydantic models (``ollama.Tool``), and plain Python functions (described
+            from their signature and docstring by :func:`~shared_ollama.tool_from_function`).
 
     Returns:
-        The tools, or ``None`` for ``None`` or an empty list (the field is then left out).
+        The tools; ``[]`` for ``None`` (ollama-python always sends ``"tools": []``).
 
     Raises:
         TypeError: ``tools`` is not a list, or an item is none of the accepted kinds, or a
             function's parameters cannot be described.
     """
     if tools is None:
-        return None
-    if type(tools) is not list and (
-        isinstance(tools, (str, bytes, Mapping, BaseModel))
-        or callable(tools)
-        or not isinstance(tools, Iterable)
-    ):
+        return []
+    if callable(tools) and not isinstance(tools, BaseModel):
         raise TypeError(
             f"tools must be a list, not a single {type(tools).__name__}: wrap it in a list"
         )
+    _require_list(tools, "tools", "[my_function]")
     result: list[dict[str, Any]] = []
     for index, tool in enumerate(tools):
         if type(tool) is dict:
@@ -178,27 +227,29 @@ def normalize_tools(tools: Iterable[Any] | None) -> list[dict[str, Any]] | None:
                 f"tools[{index}] is a {type(tool).__name__}: a tool must be a dict, a Tool "
                 f"or a Python function"
             )
-    return result or None
+    return result
 
 
 def normalize_format(format: Any) -> str | dict[str, Any] | None:
     """Return the ``format`` argument as Ollama expects it, or ``None`` for no format.
 
     Args:
-        format: ``None`` or ``""`` (free text), ``"json"``, a JSON-schema dict, or a pydantic
-            model class (its ``model_json_schema()`` is sent).
+        format: ``None`` (left out), ``""`` (free text, sent as ollama-python sends it),
+            ``"json"``, a JSON-schema dict, or a pydantic model class (its
+            ``model_json_schema()`` is sent).
 
     Returns:
-        ``"json"``, a JSON schema dict (shared for a model class: do not mutate it), or ``None``.
+        ``""``, ``"json"``, a JSON schema dict (shared for a model class: do not mutate it), or
+        ``None``.
 
     Raises:
         TypeError: ``format`` is none of the accepted kinds (another string, a model instance
             rather than its class...).
     """
-    if format is None or format == "":
+    if format is None:
         return None
-    if format == "json":
-        return "json"
+    if format in ("", "json"):
+        return str(format)
     if isinstance(format, str):
         raise TypeError(
             f"format={format!r} is not supported: use 'json', a JSON-schema dict, or a pydantic "
@@ -222,29 +273,24 @@ def _model_schema(model: type[BaseModel]) -> dict[str, Any]:
 
 
 def normalize_think(think: Any) -> bool | str | None:
-    """Return the ``think`` argument after checking it.
+    """Return the ``think`` argument after checking its type.
 
     Args:
-        think: ``None`` (the server's default), ``True``/``False``, or ``"low"``,
-            ``"medium"`` or ``"high"`` for models with effort levels.
+        think: ``None`` (the server's default), ``True``/``False``, or an effort level such as
+            ``"low"``, ``"medium"``, ``"high"`` or ``"xhigh"``. Levels belong to the server and
+            its models, so any string is passed through for the server to judge.
 
     Returns:
         The value unchanged.
 
     Raises:
-        ValueError: A string that is not one of the levels.
-        TypeError: Any other kind of value.
+        TypeError: Neither a bool nor a string.
     """
-    if think is None or isinstance(think, bool):
+    if think is None or isinstance(think, (bool, str)):
         return think
-    if isinstance(think, str):
-        if think in THINK_LEVELS:
-            return think
-        raise ValueError(
-            f"think={think!r} is not supported: use True, False, 'low', 'medium' or 'high'"
-        )
     raise TypeError(
-        f"think must be a bool or 'low', 'medium' or 'high', not {type(think).__name__}"
+        f"think must be True, False or an effort level string such as 'high', "
+        f"not {type(think).__name__}"
     )
 
 
@@ -300,14 +346,17 @@ def _parse_keep_alive(keep_alive: str) -> str | float:
 
 
 def normalize_options(options: Mapping[str, Any] | BaseModel | None) -> dict[str, Any] | None:
-    """Return model options as a dict without ``None`` values, or ``None`` when there are none.
+    """Return model options as ollama-python sends them: a dict as given, a model without unset fields.
 
     Args:
-        options: ``None``, a dict, or an :class:`~shared_ollama.Options` (or other pydantic)
-            model. Keys Ollama does not know are passed through for the server to judge.
+        options: ``None``, a dict (sent as given, ``{}`` and ``None`` values included, as
+            ollama-python sends it; Ollama ignores ``null`` options), or an
+            :class:`~shared_ollama.Options` (or other pydantic model, e.g. ``ollama.Options``),
+            whose unset fields are left out. Keys Ollama does not know are passed through for
+            the server to judge.
 
     Returns:
-        A new dict, or ``None`` when nothing is set.
+        A new dict, or ``None`` for ``None``.
 
     Raises:
         TypeError: ``options`` is neither a mapping nor a model, or a key is not a str.
@@ -315,26 +364,26 @@ def normalize_options(options: Mapping[str, Any] | BaseModel | None) -> dict[str
     if options is None:
         return None
     if type(options) is not dict and isinstance(options, BaseModel):
-        data = options.model_dump(exclude_none=True, by_alias=True)
-    elif type(options) is dict or isinstance(options, Mapping):
-        data = {key: value for key, value in options.items() if value is not None}
+        return options.model_dump(exclude_none=True, by_alias=True)
+    if type(options) is dict or isinstance(options, Mapping):
+        data = dict(options)
         for key in data:
             if type(key) is not str:
                 raise TypeError(f"options keys must be str, not {type(key).__name__} ({key!r})")
-    else:
-        raise TypeError(
-            f"options must be a dict or an Options, not {type(options).__name__}: e.g. "
-            f"options={{'temperature': 0.2}}"
-        )
-    return data or None
+        return data
+    raise TypeError(
+        f"options must be a dict or an Options, not {type(options).__name__}: e.g. "
+        f"options={{'temperature': 0.2}}"
+    )
 
 
 def normalize_images(images: Iterable[Any] | None) -> list[str] | None:
     """Return images as base64 strings, or ``None`` when there are none.
 
     Args:
-        images: ``None``, or a list of :class:`~shared_ollama.Image` objects, raw bytes, paths
-            to image files (``str`` or path-like) or base64 strings.
+        images: ``None``, or a list of :class:`~shared_ollama.Image` objects (or
+            ``ollama.Image``), raw bytes, paths to image files (``str`` or path-like) or base64
+            strings.
 
     Returns:
         The base64 strings, or ``None`` for ``None`` or an empty list.
@@ -349,9 +398,9 @@ def normalize_images(images: Iterable[Any] | None) -> list[str] | None:
 def _encode_images(images: Any, where: str) -> list[str] | None:
     if images is None:
         return None
-    if isinstance(images, (str, bytes, bytearray, os.PathLike, Image, Mapping)) or not isinstance(
-        images, Iterable
-    ):
+    if isinstance(
+        images, (str, bytes, bytearray, os.PathLike, BaseModel, Mapping)
+    ) or not isinstance(images, Iterable):
         raise TypeError(
             f"{where} must be a list of images, not a single {type(images).__name__}: wrap it "
             f"in a list"

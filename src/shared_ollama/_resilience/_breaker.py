@@ -294,5 +294,14 @@ class CircuitBreaker:
                 except Exception:
                     logger.exception("breaker state-change callback failed for %s", self.host)
 
+    def reset(self) -> None:
+        """Close the breaker and forget its history, silently (for tests between cases).
+
+        Permits granted before are stale afterwards: settling them changes nothing.
+        """
+        with self._lock:
+            self._transition(BreakerState.CLOSED, self._clock())
+            self._events.clear()
+
     def __repr__(self) -> str:
         return f"CircuitBreaker(host={self.host!r}, state={self._state.value})"

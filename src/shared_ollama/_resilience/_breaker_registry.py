@@ -49,10 +49,16 @@ class BreakerRegistry:
                 self._listeners.remove(listener)
 
     def clear(self) -> None:
-        """Forget every breaker and listener."""
+        """Close every breaker (clients holding one see it closed), then forget them and the listeners.
+
+        The next client of a host gets a new breaker made from its own policy.
+        """
         with self._lock:
+            breakers = list(self._breakers.values())
             self._breakers.clear()
             self._listeners.clear()
+        for breaker in breakers:
+            breaker.reset()
 
     def _dispatch(self, old: BreakerState, new: BreakerState, host: str) -> None:
         with self._lock:

@@ -101,6 +101,11 @@ class RetryBudget:
         with self._lock:
             self._tokens = min(self._capacity, self._tokens + self._success_refund)
 
+    def refill(self) -> None:
+        """Fill the bucket back to capacity (for tests between cases)."""
+        with self._lock:
+            self._tokens = self._capacity
+
     def __repr__(self) -> str:
         return f"RetryBudget(tokens={self.tokens:.2f}, capacity={self._capacity:g})"
 
@@ -124,7 +129,10 @@ class _BudgetRegistry:
 
     def clear(self) -> None:
         with self._lock:
+            budgets = list(self._budgets.values())
             self._budgets.clear()
+        for budget in budgets:
+            budget.refill()
 
 
 _REGISTRY = _BudgetRegistry()
@@ -144,5 +152,5 @@ def budget_for(host: str, policy: RetryPolicy = DEFAULT_RETRY_POLICY) -> RetryBu
 
 
 def reset_budgets() -> None:
-    """Forget every host's budget (for tests): the next use starts full."""
+    """Refill every host's budget and forget them (for tests): the next use starts full."""
     _REGISTRY.clear()

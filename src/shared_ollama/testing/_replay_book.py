@@ -37,6 +37,7 @@ __all__ = [
     "ReplayBook",
     "ReplayReply",
     "load_cassettes",
+    "same_body",
 ]
 
 DEFAULT_REPLAY_VERSION = "0.0.0-replay"
@@ -123,6 +124,17 @@ def _body_key(parsed: Any, body: bytes) -> str | bytes:
     if parsed is _NOT_JSON:
         return body if body.strip() else b""
     return json.dumps(_canonical(parsed), sort_keys=True, separators=(",", ":"))
+
+
+def same_body(first: bytes | None, second: bytes | None) -> bool:
+    """Whether two request bodies ask Ollama the same thing, by the rule replay matches with.
+
+    JSON bodies are compared as documents: key order, ``1.0`` vs ``1`` and a key whose value is
+    ``null``, ``[]`` or ``{}`` versus an absent key (Ollama reads them alike) do not matter.
+    Other bodies must be equal bytes.
+    """
+    first, second = first or b"", second or b""
+    return _body_key(_parse_json(first), first) == _body_key(_parse_json(second), second)
 
 
 def _to_bytes(value: Any) -> bytes:

@@ -1,0 +1,400 @@
+"""Request parity with ollama-python 0.6.3: the same arguments send the same request.
+
+Every method of ``ollama.Client`` / ``ollama.AsyncClient`` is called with a table of argument
+sets, on ollama's client and on ours, each through an ``httpx.MockTransport`` in this process.
+The requests must agree on method, path and JSON body, key for key and in the same key order,
+so a user's tests that match request bodies (pytest-httpserver, respx, vcrpy) keep passing after
+the switch. The differences we make on purpose are pinned separately below and listed, with
+their reasons, in docs/migration.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import httpx
+import ollama
+import pytest
+from pydantic import BaseModel
+
+from shared_ollama import AsyncSharedOllamaClient, BreakerPolicy, RetryPolicy, SharedOllamaClient
+
+REFERENCE_VERSION = "0.6.3"
+BASE = "http://127.0.0.1:11434"
+PNG = b"\x89PNG\r\n\x1a\n-not-really-a-png"
+HI = [{"role": "user", "content": "Hi"}]
+WEATHER = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Weather of a city",
+        "parameters": {
+            "type": "object",
+            "required": ["city"],
+            "properties": {
+                "city": {"type": "string", "description": "The city"},
+                "unit": {"type": ["string", "null"], "enum": ["c", "f"]},
+            },
+        },
+    },
+}
+TOOL_CALL = {"function": {"name": "get_weather", "arguments": {"city": "Paris"}}}
+
+# The JSON each endpoint answers with: valid for ollama's response models and ours.
+REPLIES: dict[str, Any] = {
+    "/api/chat": {"model": "m", "message": {"role": "assistant", "content": "x"}, "done": True},
+    "/api/generate": {"model": "m", "response": "x", "done": True},
+    "/api/embed": {"model": "m", "embeddings": [[0.5, 0.25]]},
+    "/api/embeddings": {"embedding": [0.5, 0.25]},
+    "/api/pull": {"status": "success"},
+    "/api/push": {"status": "success"},
+    "/api/create": {"status": "success"},
+    "/api/show": {"modelfile": "FROM m", "model_info": {}},
+    "/api/tags": {"models": []},
+    "/api/ps": {"models": []},
+}
+
+
+class Answer(BaseModel):
+    city: str
+    degrees: float
+
+
+def _png(tmp_path: Path) -> str:
+    path = tmp_path / "cat.png"
+    path.write_bytes(PNG)
+    return str(path)
+
+
+# (id, method, args, kwargs); a callable value is called with tmp_path first (image files).
+Case = tuple[str, str, tuple[Any, ...], dict[str, Any]]
+CASES: list[Case] = [
+    ("chat-plain", "chat", ("m", HI), {}),
+    ("chat-no-messages", "chat", ("m",), {}),
+    ("chat-keywords", "chat", (), {"model": "m", "messages": HI}),
+    ("chat-stream", "chat", ("m", HI), {"stream": True}),
+    ("chat-tool-dict", "chat", ("m", HI), {"tools": [WEATHER]}),
+    ("chat-tool-model", "chat", ("m", HI), {"tools": [ollama.Tool.model_validate(WEATHER)]}),
+    ("chat-tools-empty", "chat", ("m", HI), {"tools": []}),
+    ("chat-think-true", "chat", ("m", HI), {"think": True}),
+    ("chat-think-false", "chat", ("m", HI), {"think": False}),
+    ("chat-think-high", "chat", ("m", HI), {"think": "high"}),
+    ("chat-think-xhigh", "chat", ("m", HI), {"think": "xhigh"}),
+    ("chat-think-max", "chat", ("m", HI), {"think": "max"}),
+    ("chat-format-json", "chat", ("m", HI), {"format": "json"}),
+    ("chat-format-empty", "chat", ("m", HI), {"format": ""}),
+    ("chat-format-schema", "chat", ("m", HI), {"format": Answer.model_json_schema()}),
+    ("chat-options", "chat", ("m", HI), {"options": {"temperature": 0, "num_ctx": 2048}}),
+    ("chat-options-empty", "chat", ("m", HI), {"options": {}}),
+    ("chat-options-none", "chat", ("m", HI), {"options": {"temperature": None, "seed": 1}}),
+    ("chat-options-model", "chat", ("m", HI), {"options": ollama.Options(temperature=0.5)}),
+    ("chat-keep-alive-str", "chat", ("m", HI), {"keep_alive": "5m"}),
+    ("chat-keep-alive-zero", "chat", ("m", HI), {"keep_alive": 0}),
+    ("chat-keep-alive-forever", "chat", ("m", HI), {"keep_alive": -1}),
+    ("chat-keep-alive-float", "chat", ("m", HI), {"keep_alive": 2.5}),
+    ("chat-logprobs", "chat", ("m", HI), {"logprobs": True, "top_logprobs": 3}),
+    ("chat-empty-content", "chat", ("m", [{"role": "user", "content": ""}]), {}),
+    ("chat-role-only", "chat", ("m", [{"role": "user"}]), {}),
+    ("chat-any-role", "chat", ("m", [{"role": "somerandomrole", "content": "ok"}]), {}),
+    (
+        "chat-tool-round-trip",
+        "chat",
+        (
+            "m",
+            [
+                {"role": "system", "content": "Be brief."},
+                {"role": "user", "content": "Weather?"},
+                {"role": "assistant", "content": "", "tool_calls": [TOOL_CALL]},
+                {"role": "tool", "content": "21 C", "tool_name": "get_weather"},
+            ],
+        ),
+        {"tools": [WEATHER]},
+    ),
+    (
+        "chat-none-fields",
+        "chat",
+        ("m", [{"role": "user", "content": "hi", "thinking": None, "images": None}]),
+        {},
+    ),
+    ("chat-thinking", "chat", ("m", [{"role": "assistant", "content": "a", "thinking": "t"}]), {}),
+    ("chat-images-empty", "chat", ("m", [{"role": "user", "content": "hi", "images": []}]), {}),
+    ("chat-images-bytes", "chat", ("m", [{"role": "user", "content": "?", "images": [PNG]}]), {}),
+    (
+        "chat-images-path",
+        "chat",
+        (lambda tmp: ("m", [{"role": "user", "content": "?", "images": [_png(tmp)]}]),),
+        {},
+    ),
+    (
+        "chat-ollama-message-image",
+        "chat",
+        ("m", [ollama.Message(role="user", content="?", images=[ollama.Image(value=PNG)])]),
+        {},
+    ),
+    (
+        "chat-ollama-message-image-path",
+        "chat",
+        (
+            lambda tmp: (
+                "m",
+                [ollama.Message(role="user", content="?", images=[ollama.Image(value=_png(tmp))])],
+            ),
+        ),
+        {},
+    ),
+    (
+        "chat-ollama-message-tool-calls",
+        "chat",
+        (
+            "m",
+            [
+                ollama.Message(
+                    role="assistant",
+                    content="",
+                    tool_calls=[ollama.Message.ToolCall.model_validate(TOOL_CALL)],
+                )
+            ],
+        ),
+        {},
+    ),
+    ("generate-plain", "generate", ("m", "Hi"), {}),
+    ("generate-no-prompt", "generate", ("m",), {}),
+    ("generate-stream", "generate", ("m", "Hi"), {"stream": True}),
+    (
+        "generate-all-text",
+        "generate",
+        ("m", "Hi", "and then"),
+        {"system": "s", "template": "{{ .Prompt }}", "context": [1, 2, 3], "raw": True},
+    ),
+    ("generate-images-bytes", "generate", ("m", "?"), {"images": [PNG]}),
+    ("generate-images-base64", "generate", ("m", "?"), {"images": ["aGVsbG8="]}),
+    ("generate-images-ollama", "generate", ("m", "?"), {"images": [ollama.Image(value=PNG)]}),
+    ("generate-images-path", "generate", (lambda tmp: ("m", "?"),), {"images": "path"}),
+    ("generate-images-empty", "generate", ("m", "?"), {"images": []}),
+    (
+        "generate-options",
+        "generate",
+        ("m", "Hi"),
+        {"think": "low", "format": "json", "options": {"seed": 1}, "keep_alive": "1h"},
+    ),
+    ("generate-format-empty", "generate", ("m", "Hi"), {"format": ""}),
+    ("generate-logprobs", "generate", ("m", "Hi"), {"logprobs": True, "top_logprobs": 2}),
+    ("generate-image-model", "generate", ("m", "sunset"), {"width": 64, "height": 32, "steps": 4}),
+    ("embed-one", "embed", ("m", "a"), {}),
+    ("embed-many", "embed", ("m", ["a", "b"]), {}),
+    ("embed-tuple", "embed", ("m", ("a", "b")), {}),
+    (
+        "embed-all",
+        "embed",
+        ("m", ["a"]),
+        {"truncate": False, "dimensions": 8, "options": {"num_ctx": 512}, "keep_alive": 60},
+    ),
+    ("embeddings-plain", "embeddings", ("m", "a"), {}),
+    ("embeddings-no-prompt", "embeddings", ("m",), {}),
+    ("embeddings-all", "embeddings", ("m", "a"), {"options": {"seed": 1}, "keep_alive": "2m"}),
+    ("pull-plain", "pull", ("m",), {}),
+    ("pull-all", "pull", ("m",), {"insecure": True, "stream": True}),
+    ("push-plain", "push", ("m",), {}),
+    ("push-all", "push", ("m",), {"insecure": True, "stream": True}),
+    ("create-from", "create", ("m",), {"from_": "base"}),
+    (
+        "create-all",
+        "create",
+        ("m",),
+        {
+            "from_": "base",
+            "quantize": "q4_K_M",
+            "files": {"a.gguf": "sha256:1"},
+            "adapters": {"b.gguf": "sha256:2"},
+            "template": "t",
+            "license": ["MIT", "other"],
+            "system": "s",
+            "parameters": {"stop": ["x"], "temperature": 0.1},
+            "messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": ""}],
+        },
+    ),
+    ("create-license-str", "create", ("m",), {"from_": "base", "license": "MIT"}),
+    (
+        "create-options-model",
+        "create",
+        ("m",),
+        {"from_": "b", "parameters": ollama.Options(seed=1)},
+    ),
+    ("create-stream", "create", ("m",), {"from_": "base", "stream": True}),
+    ("copy", "copy", ("a", "b"), {}),
+    ("delete", "delete", ("a",), {}),
+    ("show", "show", ("a",), {}),
+    ("list", "list", (), {}),
+    ("ps", "ps", (), {}),
+]
+
+
+def _reply(request: httpx.Request) -> httpx.Response:
+    path = request.url.path
+    if path in ("/api/copy", "/api/delete"):
+        return httpx.Response(200)
+    if path.startswith("/api/blobs/"):
+        return httpx.Response(201)
+    body = json.loads(request.content) if request.content else {}
+    if body.get("stream"):
+        line = json.dumps(REPLIES[path]).encode() + b"\n"
+        return httpx.Response(200, content=line * 2)
+    return httpx.Response(200, json=REPLIES[path])
+
+
+Sent = list[tuple[str, str, Any]]
+
+
+def _sent(requests: list[httpx.Request]) -> Sent:
+    """Method, path and decoded JSON body of each request (key order kept)."""
+    return [(r.method, r.url.path, json.loads(r.content) if r.content else None) for r in requests]
+
+
+def _resolve(case: Case, tmp_path: Path) -> tuple[str, tuple[Any, ...], dict[str, Any]]:
+    _, method, args, kwargs = case
+    if args and callable(args[0]):
+        args = args[0](tmp_path)
+    if kwargs.get("images") == "path":
+        kwargs = {**kwargs, "images": [_png(tmp_path)]}
+    return method, args, kwargs
+
+
+def _ours_sync(transport: httpx.BaseTransport) -> SharedOllamaClient:
+    return SharedOllamaClient(
+        BASE,
+        transport=transport,
+        retry=RetryPolicy(attempts=1),
+        breaker=BreakerPolicy(enabled=False),
+    )
+
+
+def _ours_async(transport: httpx.AsyncBaseTransport) -> AsyncSharedOllamaClient:
+    return AsyncSharedOllamaClient(
+        BASE,
+        transport=transport,
+        retry=RetryPolicy(attempts=1),
+        breaker=BreakerPolicy(enabled=False),
+    )
+
+
+def _run_sync(
+    make: Callable[[httpx.BaseTransport], Any], method: str, args: Any, kwargs: Any
+) -> Sent:
+    requests: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        request.read()
+        requests.append(request)
+        return _reply(request)
+
+    client = make(httpx.MockTransport(handler))
+    try:
+        result = getattr(client, method)(*args, **kwargs)
+        if kwargs.get("stream"):
+            list(result)
+    finally:
+        client.close()
+    return _sent(requests)
+
+
+def _run_async(
+    make: Callable[[httpx.AsyncBaseTransport], Any], method: str, args: Any, kwargs: Any
+) -> Sent:
+    requests: list[httpx.Request] = []
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        await request.aread()
+        requests.append(request)
+        return _reply(request)
+
+    async def go() -> None:
+        client = make(httpx.MockTransport(handler))
+        try:
+            result = await getattr(client, method)(*args, **kwargs)
+            if kwargs.get("stream"):
+                [chunk async for chunk in result]
+        finally:
+            await client.close()
+
+    asyncio.run(go())
+    return _sent(requests)
+
+
+def _keys_in_order(sent: Sent) -> list[list[str]]:
+    return [list(body) if isinstance(body, dict) else [] for _, _, body in sent]
+
+
+def test_parity_reference_is_ollama_0_6_3() -> None:
+    """The parity tables compare with the ollama-python release the drop-in promise names."""
+    assert version("ollama") == REFERENCE_VERSION
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case[0] for case in CASES])
+def test_parity_sync_request_equals_ollama(case: Case, tmp_path: Path) -> None:
+    """The sync client sends what ``ollama.Client`` sends for the same arguments."""
+    method, args, kwargs = _resolve(case, tmp_path)
+    theirs = _run_sync(lambda t: ollama.Client(BASE, transport=t), method, args, kwargs)
+    ours = _run_sync(_ours_sync, method, args, kwargs)
+    assert ours == theirs
+    assert _keys_in_order(ours) == _keys_in_order(theirs)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case[0] for case in CASES])
+def test_parity_async_request_equals_ollama(case: Case, tmp_path: Path) -> None:
+    """The async client sends what ``ollama.AsyncClient`` sends for the same arguments."""
+    method, args, kwargs = _resolve(case, tmp_path)
+    theirs = _run_async(lambda t: ollama.AsyncClient(BASE, transport=t), method, args, kwargs)
+    ours = _run_async(_ours_async, method, args, kwargs)
+    assert ours == theirs
+    assert _keys_in_order(ours) == _keys_in_order(theirs)
+
+
+# --- the differences we make on purpose (docs/migration.md says why) -------------------------
+
+TOOL_WITH_MORE_SCHEMA = {
+    "type": "function",
+    "function": {
+        "name": "f",
+        "parameters": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"n": {"type": "integer", "minimum": 1, "default": 3}},
+        },
+    },
+}
+
+
+def _body_of(run: Sent) -> Any:
+    ((_, _, body),) = run
+    return body
+
+
+def test_difference_tool_schema_keywords_are_kept() -> None:
+    """JSON-schema keywords ollama-python drops from tool dicts (``minimum``...) are sent."""
+    args, kwargs = ("m", HI), {"tools": [TOOL_WITH_MORE_SCHEMA]}
+    theirs = _body_of(_run_sync(lambda t: ollama.Client(BASE, transport=t), "chat", args, kwargs))
+    ours = _body_of(_run_sync(_ours_sync, "chat", args, kwargs))
+    assert ours["tools"] == [TOOL_WITH_MORE_SCHEMA]
+    assert "additionalProperties" not in theirs["tools"][0]["function"]["parameters"]
+
+
+def test_difference_unknown_message_keys_are_kept() -> None:
+    """A message key ollama-python's ``Message`` does not know is sent, not dropped."""
+    args = ("m", [{"role": "user", "content": "Hi", "name": "ann"}])
+    theirs = _body_of(_run_sync(lambda t: ollama.Client(BASE, transport=t), "chat", args, {}))
+    ours = _body_of(_run_sync(_ours_sync, "chat", args, {}))
+    assert ours["messages"] == [{"role": "user", "content": "Hi", "name": "ann"}]
+    assert theirs["messages"] == [{"role": "user", "content": "Hi"}]
+
+
+def test_difference_bare_number_keep_alive_becomes_seconds() -> None:
+    """``keep_alive="300"`` (which Ollama's duration parser rejects) is sent as 300 seconds."""
+    args, kwargs = ("m", HI), {"keep_alive": "300"}
+    theirs = _body_of(_run_sync(lambda t: ollama.Client(BASE, transport=t), "chat", args, kwargs))
+    ours = _body_of(_run_sync(_ours_sync, "chat", args, kwargs))
+    assert (theirs["keep_alive"], ours["keep_alive"]) == ("300", 300)
