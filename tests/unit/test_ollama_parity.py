@@ -374,27 +374,53 @@ def _body_of(run: Sent) -> Any:
     return body
 
 
-def test_difference_tool_schema_keywords_are_kept() -> None:
-    """JSON-schema keywords ollama-python drops from tool dicts (``minimum``...) are sent."""
-    args, kwargs = ("m", HI), {"tools": [TOOL_WITH_MORE_SCHEMA]}
-    theirs = _body_of(_run_sync(lambda t: ollama.Client(BASE, transport=t), "chat", args, kwargs))
-    ours = _body_of(_run_sync(_ours_sync, "chat", args, kwargs))
-    assert ours["tools"] == [TOOL_WITH_MORE_SCHEMA]
-    assert "additionalProperties" not in theirs["tools"][0]["function"]["parameters"]
+# (id, args, kwargs, field, what ollama-python sends, what we send)
+DIFFERENCES = [
+    (
+        "tool-schema-keywords-kept",
+        ("m", HI),
+        {"tools": [TOOL_WITH_MORE_SCHEMA]},
+        "tools",
+        [
+            {
+                "type": "function",
+                "function": {
+                    "name": "f",
+                    "parameters": {"type": "object", "properties": {"n": {"type": "integer"}}},
+                },
+            }
+        ],
+        [TOOL_WITH_MORE_SCHEMA],
+    ),
+    (
+        "unknown-message-keys-kept",
+        ("m", [{"role": "user", "content": "Hi", "name": "ann"}]),
+        {},
+        "messages",
+        [{"role": "user", "content": "Hi"}],
+        [{"role": "user", "content": "Hi", "name": "ann"}],
+    ),
+    (
+        "bare-number-keep-alive-is-seconds",
+        ("m", HI),
+        {"keep_alive": "300"},
+        "keep_alive",
+        "300",
+        300,
+    ),
+]
 
 
-def test_difference_unknown_message_keys_are_kept() -> None:
-    """A message key ollama-python's ``Message`` does not know is sent, not dropped."""
-    args = ("m", [{"role": "user", "content": "Hi", "name": "ann"}])
-    theirs = _body_of(_run_sync(lambda t: ollama.Client(BASE, transport=t), "chat", args, {}))
-    ours = _body_of(_run_sync(_ours_sync, "chat", args, {}))
-    assert ours["messages"] == [{"role": "user", "content": "Hi", "name": "ann"}]
-    assert theirs["messages"] == [{"role": "user", "content": "Hi"}]
-
-
-def test_difference_bare_number_keep_alive_becomes_seconds() -> None:
-    """``keep_alive="300"`` (which Ollama's duration parser rejects) is sent as 300 seconds."""
-    args, kwargs = ("m", HI), {"keep_alive": "300"}
-    theirs = _body_of(_run_sync(lambda t: ollama.Client(BASE, transport=t), "chat", args, kwargs))
-    ours = _body_of(_run_sync(_ours_sync, "chat", args, kwargs))
-    assert (theirs["keep_alive"], ours["keep_alive"]) == ("300", 300)
+@pytest.mark.parametrize(
+    ("args", "kwargs", "field", "theirs", "ours"),
+    [case[1:] for case in DIFFERENCES],
+    ids=[case[0] for case in DIFFERENCES],
+)
+def test_parity_deliberate_differences(
+    args: Any, kwargs: Any, field: str, theirs: Any, ours: Any
+) -> None:
+    """Where we send more than ollama-python on purpose (docs/migration.md says why)."""
+    sent_by_ollama = _run_sync(lambda t: ollama.Client(BASE, transport=t), "chat", args, kwargs)
+    sent_by_us = _run_sync(_ours_sync, "chat", args, kwargs)
+    assert _body_of(sent_by_ollama)[field] == theirs
+    assert _body_of(sent_by_us)[field] == ours
