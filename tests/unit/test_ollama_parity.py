@@ -334,22 +334,24 @@ def test_parity_reference_is_ollama_0_6_3() -> None:
     assert version("ollama") == REFERENCE_VERSION
 
 
-@pytest.mark.parametrize("case", CASES, ids=[case[0] for case in CASES])
-def test_parity_sync_request_equals_ollama(case: Case, tmp_path: Path) -> None:
-    """The sync client sends what ``ollama.Client`` sends for the same arguments."""
-    method, args, kwargs = _resolve(case, tmp_path)
-    theirs = _run_sync(lambda t: ollama.Client(BASE, transport=t), method, args, kwargs)
-    ours = _run_sync(_ours_sync, method, args, kwargs)
-    assert ours == theirs
-    assert _keys_in_order(ours) == _keys_in_order(theirs)
+FLAVOURS = {
+    "sync": (lambda t: ollama.Client(BASE, transport=t), lambda t: _ours_sync(t), _run_sync),
+    "async": (
+        lambda t: ollama.AsyncClient(BASE, transport=t),
+        lambda t: _ours_async(t),
+        _run_async,
+    ),
+}
 
 
+@pytest.mark.parametrize("flavour", ["sync", "async"])
 @pytest.mark.parametrize("case", CASES, ids=[case[0] for case in CASES])
-def test_parity_async_request_equals_ollama(case: Case, tmp_path: Path) -> None:
-    """The async client sends what ``ollama.AsyncClient`` sends for the same arguments."""
+def test_parity_request_equals_ollama(case: Case, flavour: str, tmp_path: Path) -> None:
+    """Our client sends what ollama's (sync or async) sends for the same arguments."""
+    make_theirs, make_ours, run = FLAVOURS[flavour]
     method, args, kwargs = _resolve(case, tmp_path)
-    theirs = _run_async(lambda t: ollama.AsyncClient(BASE, transport=t), method, args, kwargs)
-    ours = _run_async(_ours_async, method, args, kwargs)
+    theirs = run(make_theirs, method, args, kwargs)
+    ours = run(make_ours, method, args, kwargs)
     assert ours == theirs
     assert _keys_in_order(ours) == _keys_in_order(theirs)
 
