@@ -264,22 +264,16 @@ def _resolve(case: Case, tmp_path: Path) -> tuple[str, tuple[Any, ...], dict[str
     return method, args, kwargs
 
 
+# Ours, with nothing retried or remembered between calls (one request per call, as ollama).
+_PLAIN = {"retry": RetryPolicy(attempts=1), "breaker": BreakerPolicy(enabled=False)}
+
+
 def _ours_sync(transport: httpx.BaseTransport) -> SharedOllamaClient:
-    return SharedOllamaClient(
-        BASE,
-        transport=transport,
-        retry=RetryPolicy(attempts=1),
-        breaker=BreakerPolicy(enabled=False),
-    )
+    return SharedOllamaClient(BASE, transport=transport, **_PLAIN)  # type: ignore[arg-type]
 
 
 def _ours_async(transport: httpx.AsyncBaseTransport) -> AsyncSharedOllamaClient:
-    return AsyncSharedOllamaClient(
-        BASE,
-        transport=transport,
-        retry=RetryPolicy(attempts=1),
-        breaker=BreakerPolicy(enabled=False),
-    )
+    return AsyncSharedOllamaClient(BASE, transport=transport, **_PLAIN)  # type: ignore[arg-type]
 
 
 def _run_sync(
@@ -335,10 +329,10 @@ def test_parity_reference_is_ollama_0_6_3() -> None:
 
 
 FLAVOURS = {
-    "sync": (lambda t: ollama.Client(BASE, transport=t), lambda t: _ours_sync(t), _run_sync),
+    "sync": (lambda t: ollama.Client(BASE, transport=t), _ours_sync, _run_sync),
     "async": (
         lambda t: ollama.AsyncClient(BASE, transport=t),
-        lambda t: _ours_async(t),
+        _ours_async,
         _run_async,
     ),
 }
