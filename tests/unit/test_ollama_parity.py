@@ -269,11 +269,11 @@ _PLAIN = {"retry": RetryPolicy(attempts=1), "breaker": BreakerPolicy(enabled=Fal
 
 
 def _ours_sync(transport: httpx.BaseTransport) -> SharedOllamaClient:
-    return SharedOllamaClient(BASE, transport=transport, **_PLAIN)  # type: ignore[arg-type]
+    return SharedOllamaClient(BASE, transport=transport, **_PLAIN)
 
 
 def _ours_async(transport: httpx.AsyncBaseTransport) -> AsyncSharedOllamaClient:
-    return AsyncSharedOllamaClient(BASE, transport=transport, **_PLAIN)  # type: ignore[arg-type]
+    return AsyncSharedOllamaClient(BASE, transport=transport, **_PLAIN)
 
 
 def _run_sync(
