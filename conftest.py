@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared_ollama._replay_book import same_body
+from shared_ollama.testing._replay_book import same_body
 
 
 def _vcr_body(first: Any, second: Any) -> None:
