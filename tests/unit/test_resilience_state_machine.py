@@ -34,7 +34,7 @@ from shared_ollama._resilience._breaker import BreakerState, CircuitBreaker, Per
 from shared_ollama._resilience._classify import FailureClass
 from shared_ollama._resilience._policy import BreakerPolicy, RetryPolicy
 from shared_ollama._resilience._retry_budget import RetryBudget
-from shared_ollama._resilience._retrying import RetryController, sync_retrying
+from shared_ollama._resilience._retrying import RetryController
 
 POLICY = BreakerPolicy(probe_timeout=10.0)
 OUTCOMES: list[Exception | None] = [
@@ -173,7 +173,19 @@ class ResilienceMachine(RuleBasedStateMachine):
             self.clock.now += seconds
 
         with contextlib.suppress(SharedOllamaError):  # the scripted failure, or circuit open
-            sync_retrying(controller, sleep=sleep)(attempt)
+            while True:  # the clients' retry loop
+                try:
+                    attempt()
+                except SharedOllamaError as exc:
+                    delay = controller.next_delay(
+                        exc, first_byte_received=controller.first_byte_received
+                    )
+                    if delay is None:
+                        raise
+                    sleep(delay)
+                else:
+                    controller.record_success()
+                    break
         assert calls <= tries <= self.policy.attempts
         assert controller.retries == tries - 1
 

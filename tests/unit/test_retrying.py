@@ -1,15 +1,17 @@
-"""Retry decisions and their tenacity glue, run as real sync and async loops on a fake clock."""
+"""Retry decisions on a fake clock, and the sleeps of each client flavour."""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
+from shared_ollama._core._async_io import sleep as async_sleep
+from shared_ollama._core._sync_io import sleep as blocking_sleep
 from shared_ollama._errors import (
     CircuitOpenError,
     InvalidRequestError,
@@ -19,16 +21,9 @@ from shared_ollama._errors import (
     ServerError,
     StreamInterruptedError,
 )
-from shared_ollama._resilience._policy import RetryPolicy, set_testing
+from shared_ollama._resilience._policy import set_testing
 from shared_ollama._resilience._retry_budget import RetryBudget
-from shared_ollama._resilience._retrying import (
-    RetryController,
-    async_retrying,
-    async_sleep,
-    blocking_sleep,
-    sync_retrying,
-    tenacity_kwargs,
-)
+from shared_ollama._resilience._retrying import RetryController
 
 REFUSED = OllamaUnavailableError("refused", request_sent=False)
 CRASH = ServerError("crash", status_code=500, error="runner crashed")
@@ -185,156 +180,6 @@ def test_controller_reports_remaining_time_and_refunds_successes() -> None:
     assert controller.succeeded
     assert controller.budget is budget
     assert "attempts=1" in repr(controller)
-
-
-@dataclass
-class Script:
-    """A fake operation failing with scripted exceptions, then returning ``"ok"``."""
-
-    failures: list[BaseException]
-    calls: int = 0
-    on_call: Callable[[int], None] | None = None
-
-    def __call__(self) -> str:
-        self.calls += 1
-        if self.on_call is not None:
-            self.on_call(self.calls)
-        if self.calls <= len(self.failures):
-            raise self.failures[self.calls - 1]
-        return "ok"
-
-
-def _run(mode: str, controller: RetryController, op: Script, clock: FakeClock) -> str:
-    """Drive ``op`` through the sync or async tenacity loop, in each form callers use."""
-    if mode == "sync-call":
-        return sync_retrying(controller, sleep=clock.sleep)(op)
-    if mode == "sync-loop":
-        for attempt in sync_retrying(controller, sleep=clock.sleep):
-            with attempt:
-                return op()
-        raise AssertionError("unreachable")
-    if mode == "sync-fallthrough":
-        result = ""
-        for attempt in sync_retrying(controller, sleep=clock.sleep):
-            with attempt:
-                result = op()
-        return result
-
-    async def call() -> str:
-        return op()
-
-    async def loop() -> str:
-        async for attempt in async_retrying(controller, sleep=clock.async_sleep):
-            if mode == "async-loop":
-                async with attempt:
-                    return op()
-            else:
-                with attempt:
-                    return op()
-        raise AssertionError("unreachable")
-
-    if mode == "async-call":
-        return asyncio.run(async_retrying(controller, sleep=clock.async_sleep)(call))
-    return asyncio.run(loop())
-
-
-MODES = ["sync-call", "sync-loop", "sync-fallthrough", "async-call", "async-loop", "async-with"]
-
-
-@pytest.mark.parametrize("mode", MODES)
-@pytest.mark.usefixtures("real_waits")
-def test_retrying_recovers_from_refused_connections(mode: str) -> None:
-    """Two refusals then success: the result, the controller's delays, one refund (in all forms)."""
-    clock, op = FakeClock(), Script([REFUSED, REFUSED])
-    controller = _controller(clock)
-    assert _run(mode, controller, op, clock) == "ok"
-    assert op.calls == 3
-    assert clock.sleeps == [0.25, 0.5]
-    assert controller.budget.tokens == pytest.approx(8.1)
-
-
-@pytest.mark.parametrize("mode", MODES)
-def test_retrying_reraises_the_last_error_not_retry_error(mode: str) -> None:
-    """A server fault is retried once, then its own exception propagates."""
-    clock, op = FakeClock(), Script([CRASH, CRASH, CRASH])
-    with pytest.raises(ServerError, match="crash"):
-        _run(mode, _controller(clock), op, clock)
-    assert op.calls == 2
-
-
-@pytest.mark.parametrize("mode", MODES)
-def test_retrying_gives_caller_errors_one_attempt(mode: str) -> None:
-    """A 400 is raised after a single attempt, without sleeping."""
-    clock, op = FakeClock(), Script([BAD])
-    with pytest.raises(InvalidRequestError):
-        _run(mode, _controller(clock), op, clock)
-    assert (op.calls, clock.sleeps) == (1, [])
-
-
-@pytest.mark.parametrize("mode", MODES)
-def test_retrying_stops_once_the_first_byte_arrived(mode: str) -> None:
-    """A failure after mark_first_byte() propagates at once."""
-    clock = FakeClock()
-    controller = _controller(clock)
-    op = Script([CRASH], on_call=lambda _: controller.mark_first_byte())
-    with pytest.raises(ServerError):
-        _run(mode, controller, op, clock)
-    assert op.calls == 1
-
-
-@pytest.mark.parametrize("mode", MODES)
-@pytest.mark.usefixtures("real_waits")
-def test_retrying_respects_the_deadline(mode: str) -> None:
-    """Slow attempts eat the deadline: no retry whose wait would pass it."""
-    clock = FakeClock()
-    controller = _controller(clock, deadline=clock.now + 1.0)
-    op = Script([REFUSED, REFUSED], on_call=lambda _: setattr(clock, "now", clock.now + 0.3))
-    with pytest.raises(OllamaUnavailableError):
-        _run(mode, controller, op, clock)
-    assert op.calls == 2
-    assert clock.now <= controller.deadline  # type: ignore[operator]
-
-
-@pytest.mark.parametrize("mode", MODES)
-def test_retrying_lets_cancellation_through_untouched(mode: str) -> None:
-    """Cancellation is never retried nor charged to the budget."""
-    clock = FakeClock()
-    controller = _controller(clock)
-    op = Script([KeyboardInterrupt()])
-    with pytest.raises(KeyboardInterrupt):
-        _run(mode, controller, op, clock)
-    assert (op.calls, controller.budget.tokens) == (1, 10.0)
-
-
-def test_async_retrying_propagates_task_cancellation() -> None:
-    """An attempt cancelled inside the async loop re-raises CancelledError at once."""
-    clock = FakeClock()
-    controller = _controller(clock)
-
-    async def main() -> None:
-        async for attempt in async_retrying(controller, sleep=clock.async_sleep):
-            with attempt:
-                raise asyncio.CancelledError
-
-    with pytest.raises(asyncio.CancelledError):
-        asyncio.run(main())
-    assert controller.retries == 0
-
-
-def test_retrying_single_attempt_policy_never_retries() -> None:
-    """attempts=1 turns retries off even for unsent requests."""
-    clock, op = FakeClock(), Script([REFUSED])
-    with pytest.raises(OllamaUnavailableError):
-        _run("sync-loop", _controller(clock, policy=RetryPolicy(attempts=1)), op, clock)
-    assert op.calls == 1
-
-
-def test_tenacity_kwargs_has_everything_tenacity_needs() -> None:
-    """The shared kwargs carry retry, wait, stop, sleep and reraise=True."""
-    kwargs = tenacity_kwargs(_controller(FakeClock()))
-    assert set(kwargs) == {"retry", "wait", "stop", "reraise", "sleep"}
-    assert kwargs["reraise"] is True
-    assert kwargs["sleep"] is blocking_sleep
 
 
 def test_default_sleeps_do_nothing_in_testing_mode(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,6 +1,6 @@
 """The asynchronous client: a drop-in replacement for ``ollama.AsyncClient``.
 
-Generated from ``_sync_client.py`` by ``tools/generate_async_client.py``: do not edit by hand.
+The hand-written source of both clients: ``python tools/unasync.py`` writes ``_sync_client.py``.
 
 Every decision (request building, timeouts, error mapping, stream decoding, retry and breaker
 policy) lives in the I/O-free modules it calls; this file sends requests and moves bytes.
@@ -8,7 +8,6 @@ policy) lives in the I/O-free modules it calls; this file sends requests and mov
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from os import PathLike
@@ -20,6 +19,7 @@ import httpx
 from httpx import USE_CLIENT_DEFAULT
 
 from shared_ollama._core import _calls
+from shared_ollama._core._async_io import Condition, open_blob, shielded, sleep, wait_for_room
 from shared_ollama._core._base_client import NOT_GIVEN, BaseClient
 from shared_ollama._core._calls import ApiCall
 from shared_ollama._core._error_mapping import (
@@ -30,7 +30,7 @@ from shared_ollama._core._error_mapping import (
 )
 from shared_ollama._core._reply_limits import DEFAULT_REPLY_LIMITS, ReplyLimits
 from shared_ollama._core._timeouts import PhaseTimeouts
-from shared_ollama._errors import RequestTimeoutError, ServerBusyError, SharedOllamaError
+from shared_ollama._errors import RequestTimeoutError, SharedOllamaError
 from shared_ollama._resilience._adaptive_limit import AdaptiveLimit
 from shared_ollama._resilience._breaker import Permit
 from shared_ollama._resilience._health_gate import HealthGate
@@ -40,7 +40,7 @@ from shared_ollama._resilience._policy import (
     BreakerPolicy,
     RetryPolicy,
 )
-from shared_ollama._resilience._retrying import RetryController, async_retrying, async_sleep
+from shared_ollama._resilience._retrying import RetryController
 from shared_ollama._resilience._routing import HostState
 from shared_ollama._settings import ClientSettings
 from shared_ollama._types import (
@@ -55,7 +55,6 @@ from shared_ollama._types import (
     StatusResponse,
     VersionResponse,
 )
-from shared_ollama.telemetry._hooks import telemetry_retry_hook as _telemetry_retry_hook
 
 if TYPE_CHECKING:
     from filelock import BaseFileLock
@@ -71,7 +70,9 @@ _LISTING_TIMEOUT = 2.0
 
 
 @dataclass(frozen=True, slots=True)
-class _OpenStream:
+class _Sent:
+    """One attempt's reply, with what the caller settles once it is read."""
+
     response: httpx.Response
     permit: Permit
     phases: PhaseTimeouts
@@ -159,7 +160,7 @@ class AsyncSharedOllamaClient(BaseClient):
         if self._owns_http:
             self._request_headers = None
         self._max_in_flight = max_in_flight
-        self._limits: dict[str, tuple[AdaptiveLimit, asyncio.Condition]] = {}
+        self._limits: dict[str, tuple[AdaptiveLimit, Condition]] = {}
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -181,27 +182,25 @@ class AsyncSharedOllamaClient(BaseClient):
 
     # -- I/O -------------------------------------------------------------------------------
 
-    def _limit(self, route: HostState) -> tuple[AdaptiveLimit, asyncio.Condition]:
+    def _limit(self, route: HostState) -> tuple[AdaptiveLimit, Condition]:
         entry = self._limits.get(route.base)
         if entry is None:
             entry = self._limits.setdefault(
-                route.base, (AdaptiveLimit(self._max_in_flight), asyncio.Condition())
+                route.base, (AdaptiveLimit(self._max_in_flight), Condition())
             )
         return entry
 
     async def _take_slot(self, route: HostState, phases: PhaseTimeouts) -> BaseFileLock | None:
         limit, condition = self._limit(route)
         async with condition:
-            try:
-                await asyncio.wait_for(condition.wait_for(limit.has_room), phases.pool)
-            except TimeoutError:
-                raise timeout_error("pool", timeout=phases.pool, host=route.base) from None
+            if not await wait_for_room(condition, limit.has_room, phases.pool):
+                raise timeout_error("pool", timeout=phases.pool, host=route.base)
             limit.start()
         route.in_flight += 1
         lease = None
         if route.machine is not None:
             try:
-                lease = await route.machine.acquire_async(phases.pool)
+                lease = await route.machine.aacquire(phases.pool)
             except BaseException:
                 await self._give_slot(route, None, busy=False)
                 raise
@@ -221,7 +220,7 @@ class AsyncSharedOllamaClient(BaseClient):
         route.in_flight -= 1
         if lease is not None and route.machine is not None:
             route.machine.release(lease)
-        await asyncio.shield(self._finish_slot(route, busy=busy))
+        await shielded(self._finish_slot, route, busy=busy)
 
     async def _finish_slot(self, route: HostState, *, busy: bool) -> None:
         limit, condition = self._limit(route)
@@ -250,51 +249,84 @@ class AsyncSharedOllamaClient(BaseClient):
         attempt: Callable[[float | None, list[HostState]], Awaitable[T]],
         observation: CallObservation | None,
     ) -> T:
+        """Run ``attempt`` until it succeeds or the retry controller gives up.
+
+        The controller (built on the first failure: most calls never need one) decides every
+        wait from the policy, the host's retry budget and the call's deadline.
+        """
         deadline = self._deadline()
         tried: list[HostState] = []
+        controller: RetryController | None = None
         try:
             if self._gate is not None:
                 await self._gate.arequire()
             await self._refresh_routes(call)
-            # The first attempt runs bare: most calls succeed, and the retry machinery is only
-            # built once one has failed.
-            try:
-                result = await attempt(deadline, tried)
-            except SharedOllamaError as first:
-                return await self._retry(first, attempt, observation, deadline, tried)
-            else:
-                self._routes[0].budget.record_success()
-                return result
+            while True:
+                try:
+                    result = await attempt(deadline, tried)
+                except SharedOllamaError as exc:  # noqa: PERF203 (one try per attempt)
+                    if controller is None:
+                        controller = RetryController(
+                            policy=self._retry_policy,
+                            budget=self._routes[0].budget,
+                            deadline=deadline,
+                        )
+                    delay = controller.next_delay(exc, first_byte_received=False)
+                    if delay is None:
+                        raise
+                    if observation is not None:
+                        observation.retry(controller.retries, exc)
+                    await sleep(delay)
+                else:
+                    self._routes[0].budget.record_success()
+                    return result
         except BaseException as exc:
             if observation is not None:
                 observation.fail(exc)
             raise
 
-    async def _retry(
-        self,
-        first: SharedOllamaError,
-        attempt: Callable[[float | None, list[HostState]], Awaitable[T]],
-        observation: CallObservation | None,
-        deadline: float | None,
-        tried: list[HostState],
-    ) -> T:
-        """Retry on tenacity after the first attempt failed with ``first``, or re-raise it."""
-        controller = RetryController(
-            policy=self._retry_policy, budget=self._routes[0].budget, deadline=deadline
-        )
-        delay = controller.next_delay(first, first_byte_received=False)
-        if delay is None:
-            raise first
-        if observation is not None:
-            observation.retry(1, first)
-        await async_sleep(delay)
-        retrying = async_retrying(controller)
-        if observation is not None:
-            retrying.before_sleep = _telemetry_retry_hook(observation)
-        async for retry_state in retrying:
-            with retry_state:
-                return await attempt(deadline, tried)
-        raise AssertionError("tenacity ended without a result or an exception")  # pragma: no cover
+    async def _send(
+        self, call: ApiCall[Any], deadline: float | None, tried: list[HostState], *, stream: bool
+    ) -> _Sent:
+        """One attempt: choose a host, take a slot, build, send, and map what failed.
+
+        A plain call hands its slot back once the reply is read; a stream keeps it until the
+        stream ends (``_stream`` hands it back), unless this attempt fails.
+        """
+        route, permit = self._choose(call, tried)
+        tried.append(route)
+        try:
+            phases = self._phase_timeouts(call, deadline, route)
+            lease = await self._queue(route, phases, permit)
+            if deadline is not None:  # the wait for a slot came out of the call's deadline
+                phases = self._phase_timeouts(call, deadline, route)
+            busy = False
+            try:
+                request = self._build_request(self._http, call, phases, route)
+                try:
+                    response = await self._http.send(
+                        request, stream=stream, auth=route.auth or USE_CLIENT_DEFAULT
+                    )
+                    busy = response.status_code in BUSY_STATUSES
+                    if stream and response.status_code >= 400:
+                        try:
+                            body = await response.aread()
+                        finally:
+                            await response.aclose()
+                        raise error_from_status(
+                            response.status_code, body, model=call.model, host=route.base
+                        )
+                except httpx.HTTPError as exc:
+                    raise self._map_exception(call, exc, phases, route) from exc
+            except BaseException:
+                await self._give_slot(route, lease, busy=busy)
+                raise
+            if not stream:
+                await self._give_slot(route, lease, busy=busy)
+        except BaseException as exc:
+            permit.record(exc)
+            raise
+        return _Sent(response, permit, phases, route, deadline, lease)
 
     async def _attempt(
         self,
@@ -303,30 +335,15 @@ class AsyncSharedOllamaClient(BaseClient):
         tried: list[HostState],
         observation: CallObservation | None,
     ) -> T:
-        route, permit = self._choose(call, tried)
-        tried.append(route)
+        sent = await self._send(call, deadline, tried, stream=False)
         try:
-            phases = self._phase_timeouts(call, deadline, route)
-            lease = await self._queue(route, phases, permit)
-            busy = False
-            if deadline is not None:  # the wait for a slot came out of the call's deadline
-                phases = self._phase_timeouts(call, deadline, route)
-            try:
-                request = self._build_request(self._http, call, phases, route)
-                try:
-                    response = await self._http.send(request, auth=route.auth or USE_CLIENT_DEFAULT)
-                except httpx.HTTPError as exc:
-                    raise self._map_exception(call, exc, phases, route) from exc
-                busy = response.status_code in BUSY_STATUSES
-            finally:
-                await self._give_slot(route, lease, busy=busy)
             result = self._complete(
-                call, response.status_code, response.content, observation, route
+                call, sent.response.status_code, sent.response.content, observation, sent.route
             )
         except BaseException as exc:
-            permit.record(exc)
+            sent.permit.record(exc)
             raise
-        permit.success()
+        sent.permit.success()
         return result
 
     async def _request(self, call: ApiCall[T]) -> T:
@@ -338,45 +355,13 @@ class AsyncSharedOllamaClient(BaseClient):
             observation,
         )
 
-    async def _open_stream(
-        self, call: ApiCall[Any], deadline: float | None, tried: list[HostState]
-    ) -> _OpenStream:
-        route, permit = self._choose(call, tried)
-        tried.append(route)
-        try:
-            phases = self._phase_timeouts(call, deadline, route)
-            lease = await self._queue(route, phases, permit)
-            if deadline is not None:  # the wait for a slot came out of the call's deadline
-                phases = self._phase_timeouts(call, deadline, route)
-            try:
-                request = self._build_request(self._http, call, phases, route)
-                try:
-                    response = await self._http.send(
-                        request, stream=True, auth=route.auth or USE_CLIENT_DEFAULT
-                    )
-                    if response.status_code >= 400:
-                        try:
-                            body = await response.aread()
-                        finally:
-                            await response.aclose()
-                        raise error_from_status(
-                            response.status_code, body, model=call.model, host=route.base
-                        )
-                except httpx.HTTPError as exc:
-                    raise self._map_exception(call, exc, phases, route) from exc
-            except BaseException as exc:
-                await self._give_slot(route, lease, busy=isinstance(exc, ServerBusyError))
-                raise
-        except BaseException as exc:
-            permit.record(exc)
-            raise
-        return _OpenStream(response, permit, phases, route, deadline, lease)
-
     async def _stream(self, call: ApiCall[T]) -> AsyncIterator[T]:
         call = self._stabilize(call)
         observation = self._observe(call)
         opened = await self._with_retries(
-            call, lambda deadline, tried: self._open_stream(call, deadline, tried), observation
+            call,
+            lambda deadline, tried: self._send(call, deadline, tried, stream=True),
+            observation,
         )
         response, permit, route, deadline = (
             opened.response,
@@ -734,9 +719,10 @@ class AsyncSharedOllamaClient(BaseClient):
             head = await self._http.head(url, headers=self._headers, auth=auth)
             if head.status_code == 200:
                 return digest
-            response = await self._http.post(
-                url, content=_read_blocks(file), headers=self._headers, auth=auth
-            )
+            async with open_blob(file) as content:
+                response = await self._http.post(
+                    url, content=content, headers=self._headers, auth=auth
+                )
         except httpx.HTTPError as exc:
             raise error_from_exception(exc, host=self._base, model=None) from exc
         if response.status_code >= 400:
@@ -768,9 +754,3 @@ class AsyncSharedOllamaClient(BaseClient):
     async def version(self) -> VersionResponse:
         """The server's version (``GET /api/version``), the cheapest health probe."""
         return await self._request(_calls.version_call())
-
-
-async def _read_blocks(path: Path) -> AsyncIterator[bytes]:
-    with path.open("rb") as handle:  # 1 MiB blocking reads of a local file, between awaits
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            yield block

@@ -1,4 +1,6 @@
-"""The synchronous client: a drop-in replacement for ``ollama.Client`` that only does I/O.
+"""The synchronous client: a drop-in replacement for ``ollama.Client``.
+
+Generated from ``_async_client.py`` by ``python tools/unasync.py``: do not edit by hand.
 
 Every decision (request building, timeouts, error mapping, stream decoding, retry and breaker
 policy) lives in the I/O-free modules it calls; this file sends requests and moves bytes.
@@ -6,7 +8,6 @@ policy) lives in the I/O-free modules it calls; this file sends requests and mov
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from os import PathLike
@@ -27,8 +28,9 @@ from shared_ollama._core._error_mapping import (
     timeout_error,
 )
 from shared_ollama._core._reply_limits import DEFAULT_REPLY_LIMITS, ReplyLimits
+from shared_ollama._core._sync_io import Condition, open_blob, shielded, sleep, wait_for_room
 from shared_ollama._core._timeouts import PhaseTimeouts
-from shared_ollama._errors import RequestTimeoutError, ServerBusyError, SharedOllamaError
+from shared_ollama._errors import RequestTimeoutError, SharedOllamaError
 from shared_ollama._resilience._adaptive_limit import AdaptiveLimit
 from shared_ollama._resilience._breaker import Permit
 from shared_ollama._resilience._health_gate import HealthGate
@@ -38,7 +40,7 @@ from shared_ollama._resilience._policy import (
     BreakerPolicy,
     RetryPolicy,
 )
-from shared_ollama._resilience._retrying import RetryController, blocking_sleep, sync_retrying
+from shared_ollama._resilience._retrying import RetryController
 from shared_ollama._resilience._routing import HostState
 from shared_ollama._settings import ClientSettings
 from shared_ollama._types import (
@@ -53,7 +55,6 @@ from shared_ollama._types import (
     StatusResponse,
     VersionResponse,
 )
-from shared_ollama.telemetry._hooks import telemetry_retry_hook as _telemetry_retry_hook
 
 if TYPE_CHECKING:
     from filelock import BaseFileLock
@@ -69,7 +70,9 @@ _LISTING_TIMEOUT = 2.0
 
 
 @dataclass(frozen=True, slots=True)
-class _OpenStream:
+class _Sent:
+    """One attempt's reply, with what the caller settles once it is read."""
+
     response: httpx.Response
     permit: Permit
     phases: PhaseTimeouts
@@ -157,7 +160,7 @@ class SharedOllamaClient(BaseClient):
         if self._owns_http:
             self._request_headers = None
         self._max_in_flight = max_in_flight
-        self._limits: dict[str, tuple[AdaptiveLimit, threading.Condition]] = {}
+        self._limits: dict[str, tuple[AdaptiveLimit, Condition]] = {}
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -179,18 +182,18 @@ class SharedOllamaClient(BaseClient):
 
     # -- I/O -------------------------------------------------------------------------------
 
-    def _limit(self, route: HostState) -> tuple[AdaptiveLimit, threading.Condition]:
+    def _limit(self, route: HostState) -> tuple[AdaptiveLimit, Condition]:
         entry = self._limits.get(route.base)
         if entry is None:
             entry = self._limits.setdefault(
-                route.base, (AdaptiveLimit(self._max_in_flight), threading.Condition())
+                route.base, (AdaptiveLimit(self._max_in_flight), Condition())
             )
         return entry
 
     def _take_slot(self, route: HostState, phases: PhaseTimeouts) -> BaseFileLock | None:
         limit, condition = self._limit(route)
         with condition:
-            if not condition.wait_for(limit.has_room, timeout=phases.pool):
+            if not wait_for_room(condition, limit.has_room, phases.pool):
                 raise timeout_error("pool", timeout=phases.pool, host=route.base)
             limit.start()
         route.in_flight += 1
@@ -217,7 +220,7 @@ class SharedOllamaClient(BaseClient):
         route.in_flight -= 1
         if lease is not None and route.machine is not None:
             route.machine.release(lease)
-        self._finish_slot(route, busy=busy)
+        shielded(self._finish_slot, route, busy=busy)
 
     def _finish_slot(self, route: HostState, *, busy: bool) -> None:
         limit, condition = self._limit(route)
@@ -246,51 +249,84 @@ class SharedOllamaClient(BaseClient):
         attempt: Callable[[float | None, list[HostState]], T],
         observation: CallObservation | None,
     ) -> T:
+        """Run ``attempt`` until it succeeds or the retry controller gives up.
+
+        The controller (built on the first failure: most calls never need one) decides every
+        wait from the policy, the host's retry budget and the call's deadline.
+        """
         deadline = self._deadline()
         tried: list[HostState] = []
+        controller: RetryController | None = None
         try:
             if self._gate is not None:
                 self._gate.require()
             self._refresh_routes(call)
-            # The first attempt runs bare: most calls succeed, and the retry machinery is only
-            # built once one has failed.
-            try:
-                result = attempt(deadline, tried)
-            except SharedOllamaError as first:
-                return self._retry(first, attempt, observation, deadline, tried)
-            else:
-                self._routes[0].budget.record_success()
-                return result
+            while True:
+                try:
+                    result = attempt(deadline, tried)
+                except SharedOllamaError as exc:  # noqa: PERF203 (one try per attempt)
+                    if controller is None:
+                        controller = RetryController(
+                            policy=self._retry_policy,
+                            budget=self._routes[0].budget,
+                            deadline=deadline,
+                        )
+                    delay = controller.next_delay(exc, first_byte_received=False)
+                    if delay is None:
+                        raise
+                    if observation is not None:
+                        observation.retry(controller.retries, exc)
+                    sleep(delay)
+                else:
+                    self._routes[0].budget.record_success()
+                    return result
         except BaseException as exc:
             if observation is not None:
                 observation.fail(exc)
             raise
 
-    def _retry(
-        self,
-        first: SharedOllamaError,
-        attempt: Callable[[float | None, list[HostState]], T],
-        observation: CallObservation | None,
-        deadline: float | None,
-        tried: list[HostState],
-    ) -> T:
-        """Retry on tenacity after the first attempt failed with ``first``, or re-raise it."""
-        controller = RetryController(
-            policy=self._retry_policy, budget=self._routes[0].budget, deadline=deadline
-        )
-        delay = controller.next_delay(first, first_byte_received=False)
-        if delay is None:
-            raise first
-        if observation is not None:
-            observation.retry(1, first)
-        blocking_sleep(delay)
-        retrying = sync_retrying(controller)
-        if observation is not None:
-            retrying.before_sleep = _telemetry_retry_hook(observation)
-        for retry_state in retrying:
-            with retry_state:
-                return attempt(deadline, tried)
-        raise AssertionError("tenacity ended without a result or an exception")  # pragma: no cover
+    def _send(
+        self, call: ApiCall[Any], deadline: float | None, tried: list[HostState], *, stream: bool
+    ) -> _Sent:
+        """One attempt: choose a host, take a slot, build, send, and map what failed.
+
+        A plain call hands its slot back once the reply is read; a stream keeps it until the
+        stream ends (``_stream`` hands it back), unless this attempt fails.
+        """
+        route, permit = self._choose(call, tried)
+        tried.append(route)
+        try:
+            phases = self._phase_timeouts(call, deadline, route)
+            lease = self._queue(route, phases, permit)
+            if deadline is not None:  # the wait for a slot came out of the call's deadline
+                phases = self._phase_timeouts(call, deadline, route)
+            busy = False
+            try:
+                request = self._build_request(self._http, call, phases, route)
+                try:
+                    response = self._http.send(
+                        request, stream=stream, auth=route.auth or USE_CLIENT_DEFAULT
+                    )
+                    busy = response.status_code in BUSY_STATUSES
+                    if stream and response.status_code >= 400:
+                        try:
+                            body = response.read()
+                        finally:
+                            response.close()
+                        raise error_from_status(
+                            response.status_code, body, model=call.model, host=route.base
+                        )
+                except httpx.HTTPError as exc:
+                    raise self._map_exception(call, exc, phases, route) from exc
+            except BaseException:
+                self._give_slot(route, lease, busy=busy)
+                raise
+            if not stream:
+                self._give_slot(route, lease, busy=busy)
+        except BaseException as exc:
+            permit.record(exc)
+            raise
+        return _Sent(response, permit, phases, route, deadline, lease)
 
     def _attempt(
         self,
@@ -299,30 +335,15 @@ class SharedOllamaClient(BaseClient):
         tried: list[HostState],
         observation: CallObservation | None,
     ) -> T:
-        route, permit = self._choose(call, tried)
-        tried.append(route)
+        sent = self._send(call, deadline, tried, stream=False)
         try:
-            phases = self._phase_timeouts(call, deadline, route)
-            lease = self._queue(route, phases, permit)
-            busy = False
-            if deadline is not None:  # the wait for a slot came out of the call's deadline
-                phases = self._phase_timeouts(call, deadline, route)
-            try:
-                request = self._build_request(self._http, call, phases, route)
-                try:
-                    response = self._http.send(request, auth=route.auth or USE_CLIENT_DEFAULT)
-                except httpx.HTTPError as exc:
-                    raise self._map_exception(call, exc, phases, route) from exc
-                busy = response.status_code in BUSY_STATUSES
-            finally:
-                self._give_slot(route, lease, busy=busy)
             result = self._complete(
-                call, response.status_code, response.content, observation, route
+                call, sent.response.status_code, sent.response.content, observation, sent.route
             )
         except BaseException as exc:
-            permit.record(exc)
+            sent.permit.record(exc)
             raise
-        permit.success()
+        sent.permit.success()
         return result
 
     def _request(self, call: ApiCall[T]) -> T:
@@ -334,45 +355,13 @@ class SharedOllamaClient(BaseClient):
             observation,
         )
 
-    def _open_stream(
-        self, call: ApiCall[Any], deadline: float | None, tried: list[HostState]
-    ) -> _OpenStream:
-        route, permit = self._choose(call, tried)
-        tried.append(route)
-        try:
-            phases = self._phase_timeouts(call, deadline, route)
-            lease = self._queue(route, phases, permit)
-            if deadline is not None:  # the wait for a slot came out of the call's deadline
-                phases = self._phase_timeouts(call, deadline, route)
-            try:
-                request = self._build_request(self._http, call, phases, route)
-                try:
-                    response = self._http.send(
-                        request, stream=True, auth=route.auth or USE_CLIENT_DEFAULT
-                    )
-                    if response.status_code >= 400:
-                        try:
-                            body = response.read()
-                        finally:
-                            response.close()
-                        raise error_from_status(
-                            response.status_code, body, model=call.model, host=route.base
-                        )
-                except httpx.HTTPError as exc:
-                    raise self._map_exception(call, exc, phases, route) from exc
-            except BaseException as exc:
-                self._give_slot(route, lease, busy=isinstance(exc, ServerBusyError))
-                raise
-        except BaseException as exc:
-            permit.record(exc)
-            raise
-        return _OpenStream(response, permit, phases, route, deadline, lease)
-
     def _stream(self, call: ApiCall[T]) -> Iterator[T]:
         call = self._stabilize(call)
         observation = self._observe(call)
         opened = self._with_retries(
-            call, lambda deadline, tried: self._open_stream(call, deadline, tried), observation
+            call,
+            lambda deadline, tried: self._send(call, deadline, tried, stream=True),
+            observation,
         )
         response, permit, route, deadline = (
             opened.response,
@@ -385,9 +374,11 @@ class SharedOllamaClient(BaseClient):
             self._limit_reads(response, opened.phases, deadline)
             try:
                 for data in response.iter_bytes():
-                    yield from state.feed(data)
+                    for item in state.feed(data):
+                        yield item
                     self._check_deadline(deadline, route)
-                yield from state.finish()
+                for item in state.finish():
+                    yield item
             except httpx.HTTPError as exc:
                 raise state.failure(exc) from exc
             if call.operation is not None and call.model is not None:
@@ -487,7 +478,9 @@ class SharedOllamaClient(BaseClient):
             logprobs=logprobs,
             top_logprobs=top_logprobs,
         )
-        return self._stream(call) if stream else self._request(call)
+        if stream:
+            return self._stream(call)
+        return self._request(call)
 
     @overload
     def generate(
@@ -604,7 +597,9 @@ class SharedOllamaClient(BaseClient):
             height=height,
             steps=steps,
         )
-        return self._stream(call) if stream else self._request(call)
+        if stream:
+            return self._stream(call)
+        return self._request(call)
 
     def embed(
         self,
@@ -654,7 +649,9 @@ class SharedOllamaClient(BaseClient):
     ) -> ProgressResponse | Iterator[ProgressResponse]:
         """Download a model (``POST /api/pull``); ``stream=True`` yields progress."""
         call = _calls.pull_call(model, insecure=insecure, stream=stream)
-        return self._stream(call) if stream else self._request(call)
+        if stream:
+            return self._stream(call)
+        return self._request(call)
 
     @overload
     def push(
@@ -671,7 +668,9 @@ class SharedOllamaClient(BaseClient):
     ) -> ProgressResponse | Iterator[ProgressResponse]:
         """Upload a model to a registry (``POST /api/push``); ``stream=True`` yields progress."""
         call = _calls.push_call(model, insecure=insecure, stream=stream)
-        return self._stream(call) if stream else self._request(call)
+        if stream:
+            return self._stream(call)
+        return self._request(call)
 
     def create(
         self,
@@ -702,7 +701,9 @@ class SharedOllamaClient(BaseClient):
             messages=messages,
             stream=stream,
         )
-        return self._stream(call) if stream else self._request(call)
+        if stream:
+            return self._stream(call)
+        return self._request(call)
 
     def create_blob(self, path: str | PathLike[str]) -> str:
         """Upload a file as a blob (``POST /api/blobs/<digest>``) unless the server has it.
@@ -715,10 +716,11 @@ class SharedOllamaClient(BaseClient):
         url = f"{self._base}/api/blobs/{digest}"
         try:
             auth = self._routes[0].auth or USE_CLIENT_DEFAULT
-            if self._http.head(url, headers=self._headers, auth=auth).status_code == 200:
+            head = self._http.head(url, headers=self._headers, auth=auth)
+            if head.status_code == 200:
                 return digest
-            with file.open("rb") as handle:
-                response = self._http.post(url, content=handle, headers=self._headers, auth=auth)
+            with open_blob(file) as content:
+                response = self._http.post(url, content=content, headers=self._headers, auth=auth)
         except httpx.HTTPError as exc:
             raise error_from_exception(exc, host=self._base, model=None) from exc
         if response.status_code >= 400:

@@ -84,7 +84,7 @@ class MachineSlots:
             time.sleep(self.poll_interval)
         return lock
 
-    async def acquire_async(self, timeout: float | None) -> filelock.BaseFileLock:
+    async def aacquire(self, timeout: float | None) -> filelock.BaseFileLock:
         """Wait (without blocking the loop) until a slot is free, and return its lock."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while (lock := self._try_once()) is None:

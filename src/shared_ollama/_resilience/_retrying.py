@@ -1,32 +1,31 @@
-"""Retry decisions for one call, and their glue onto ``tenacity`` shared by sync and async clients.
+"""Retry decisions for one call: whether and how long to wait before its next attempt.
 
 :class:`RetryController` is pure: given an attempt's exception it answers how long to wait before
 the next attempt, or ``None`` to give up. It gives up when the failure's class is not retried or
-its retries are spent, when the host's :class:`~shared_ollama._resilience._retry_budget.RetryBudget` is too
-low, when the wait would pass the call's deadline, and always once the first body byte arrived.
+its retries are spent, when the host's :class:`~shared_ollama._resilience._retry_budget.RetryBudget`
+is too low, when the wait would pass the call's deadline, and always once the first body byte
+arrived. The client's one retry loop (``_with_retries`` in ``_core/_async_client.py``) asks it
+after each failed attempt::
 
-:func:`sync_retrying` and :func:`async_retrying` wrap one controller in ``tenacity.Retrying`` or
-``tenacity.AsyncRetrying``; only the sleep differs between them::
+    while True:
+        try:
+            return attempt()
+        except SharedOllamaError as exc:
+            delay = controller.next_delay(exc, first_byte_received=False)
+            if delay is None:
+                raise
+            sleep(delay)
 
-    controller = RetryController(budget=budget_for(host), deadline=deadline)
-    for attempt in sync_retrying(controller):
-        with attempt:
-            return send()  # call controller.mark_first_byte() when the body starts
-
-The calling form ``sync_retrying(controller)(send)`` works too. Either way each attempt's outcome
-reaches the controller once, even when the ``with`` block returns (tenacity alone would never
-see that success, and the host's budget would never be refunded).
+The decision is one answer from shared state (budget, per-class allowance, deadline), so it is
+asked once per failure in a plain loop rather than split over tenacity's separate ``retry``,
+``wait`` and ``stop`` callbacks.
 """
 
 from __future__ import annotations
 
-import asyncio
 import random as _random
 import time
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
-
-import tenacity
+from collections.abc import Callable
 
 from shared_ollama._resilience._backoff import full_jitter_delay, overload_delay
 from shared_ollama._resilience._classify import (
@@ -38,19 +37,7 @@ from shared_ollama._resilience._classify import (
 from shared_ollama._resilience._policy import DEFAULT_RETRY_POLICY, RetryPolicy, is_testing
 from shared_ollama._resilience._retry_budget import RetryBudget
 
-if TYPE_CHECKING:
-    from collections.abc import Generator
-
-    from tenacity import RetryCallState
-
-__all__ = [
-    "RetryController",
-    "async_retrying",
-    "async_sleep",
-    "blocking_sleep",
-    "sync_retrying",
-    "tenacity_kwargs",
-]
+__all__ = ["RetryController"]
 
 
 class RetryController:
@@ -165,118 +152,3 @@ class RetryController:
             f"RetryController(attempts={self.attempts}, retries={self.retries}, "
             f"deadline={self.deadline!r}, budget={self._budget!r})"
         )
-
-
-def blocking_sleep(seconds: float) -> None:
-    """Sleep the thread for ``seconds`` (not at all in testing mode)."""
-    if seconds > 0 and not is_testing():
-        time.sleep(seconds)
-
-
-async def async_sleep(seconds: float) -> None:
-    """Sleep the task for ``seconds`` (only yield to the loop in testing mode)."""
-    await asyncio.sleep(0 if is_testing() else max(0.0, seconds))
-
-
-def tenacity_kwargs(
-    controller: RetryController,
-    *,
-    sleep: Callable[[float], None] | Callable[[float], Awaitable[None]] = blocking_sleep,
-) -> dict[str, Any]:
-    """Keyword arguments for ``tenacity.Retrying`` / ``AsyncRetrying`` driven by ``controller``.
-
-    Each attempt's outcome reaches the controller exactly once: successes refund the budget,
-    failures go through :meth:`RetryController.next_delay`. When it gives up, the attempt's own
-    exception propagates (``reraise=True``), never a ``tenacity.RetryError``.
-
-    Args:
-        controller: The call's controller.
-        sleep: How to wait (an async function for ``AsyncRetrying``).
-
-    Returns:
-        ``retry``, ``wait``, ``stop``, ``reraise`` and ``sleep`` for tenacity.
-    """
-    decision: list[float | None] = [None]
-
-    def retry(state: RetryCallState) -> bool:
-        outcome = state.outcome
-        if outcome is None:  # pragma: no cover - tenacity sets the outcome before asking
-            return False
-        if not outcome.failed:
-            controller.record_success()
-            return False
-        exc = outcome.exception()
-        if exc is None:  # pragma: no cover - a failed outcome always holds its exception
-            return False
-        decision[0] = controller.next_delay(exc, first_byte_received=controller.first_byte_received)
-        return decision[0] is not None
-
-    def wait(state: RetryCallState) -> float:
-        return decision[0] or 0.0
-
-    def stop(state: RetryCallState) -> bool:
-        return decision[0] is None
-
-    return {"retry": retry, "wait": wait, "stop": stop, "reraise": True, "sleep": sleep}
-
-
-class _SettlingAttempt(tenacity.AttemptManager):
-    """Tenacity's attempt context, which also reports a success that returns from the block."""
-
-    def __init__(self, retry_state: RetryCallState, controller: RetryController) -> None:
-        super().__init__(retry_state)
-        self._controller = controller
-
-    def __exit__(
-        self, exc_type: Any, exc_value: BaseException | None, traceback: Any
-    ) -> bool | None:
-        if exc_value is None:
-            self._controller.record_success()
-        return super().__exit__(exc_type, exc_value, traceback)
-
-    async def __aexit__(self, exc_type: Any, exc_value: Any, traceback: Any) -> bool | None:
-        return self.__exit__(exc_type, exc_value, traceback)
-
-
-class _Retrying(tenacity.Retrying):
-    """``tenacity.Retrying`` for one call (not for ``wraps``), yielding settling attempts."""
-
-    controller: RetryController
-
-    def __iter__(self) -> Generator[tenacity.AttemptManager, None, None]:
-        for attempt in super().__iter__():
-            yield _SettlingAttempt(attempt.retry_state, self.controller)
-
-
-class _AsyncRetrying(tenacity.AsyncRetrying):
-    """``tenacity.AsyncRetrying`` for one call (not for ``wraps``), yielding settling attempts."""
-
-    controller: RetryController
-
-    async def __anext__(self) -> tenacity.AttemptManager:
-        attempt = await super().__anext__()
-        return _SettlingAttempt(attempt.retry_state, self.controller)
-
-
-def sync_retrying(
-    controller: RetryController, *, sleep: Callable[[float], None] = blocking_sleep
-) -> tenacity.Retrying:
-    """A ``tenacity.Retrying`` for one blocking call, driven by ``controller``.
-
-    Use it once, as ``for attempt in ...: with attempt: ...`` or as ``...(fn, *args)``.
-    """
-    retrying = _Retrying(**tenacity_kwargs(controller, sleep=sleep))
-    retrying.controller = controller
-    return retrying
-
-
-def async_retrying(
-    controller: RetryController, *, sleep: Callable[[float], Awaitable[None]] = async_sleep
-) -> tenacity.AsyncRetrying:
-    """A ``tenacity.AsyncRetrying`` for one async call, driven by ``controller``.
-
-    Use it once, as ``async for attempt in ...: with attempt: ...`` or as ``await ...(fn)``.
-    """
-    retrying = _AsyncRetrying(**tenacity_kwargs(controller, sleep=sleep))
-    retrying.controller = controller
-    return retrying
