@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import subprocess
 import sys
 import threading
@@ -18,6 +19,7 @@ import psutil
 import pytest
 
 from shared_ollama._errors import OllamaUnavailableError
+from shared_ollama._private_files import UnsafePathError
 from shared_ollama.daemon._files import (
     DaemonSettings,
     PidRecord,
@@ -530,6 +532,75 @@ def test_start_daemon_replaces_a_stale_pid_file(settings: DaemonSettings) -> Non
     assert read_record(settings.pid_path(PORT)) == PidRecord(
         40001, 41001.0, PORT, "/opt/ollama", URL
     )
+
+
+def test_start_daemon_refuses_a_log_planted_as_a_link(settings: DaemonSettings) -> None:
+    """A log file that is a symbolic link stops the start; the file it points to is untouched."""
+    settings.logs_dir.mkdir(parents=True, mode=0o700)
+    victim = settings.logs_dir.parent / "victim"
+    victim.write_text("precious", encoding="utf-8")
+    settings.error_log_path.symlink_to(victim)
+    server = FakeServer()
+    spawn = FakeSpawn(server)
+    with pytest.raises(UnsafePathError, match="symbolic link"):
+        start_daemon(
+            base_url=URL,
+            settings=settings,
+            binary="/opt/ollama",
+            runtime=runtime_for(server, spawn),
+        )
+    assert spawn.calls == []
+    assert victim.read_text(encoding="utf-8") == "precious"
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid"), reason="modes are POSIX")
+@pytest.mark.parametrize("folder", ["runtime_dir", "logs_dir"])
+def test_start_daemon_refuses_a_folder_others_may_write(
+    settings: DaemonSettings, folder: str
+) -> None:
+    """A runtime or log folder others may write to is refused, with the variable that moves it."""
+    path: Path = getattr(settings, folder)
+    path.mkdir(parents=True)
+    path.chmod(0o777)
+    variable = {"runtime_dir": "SHARED_OLLAMA_RUNTIME_DIR", "logs_dir": "SHARED_OLLAMA_LOGS_DIR"}
+    server = FakeServer()
+    spawn = FakeSpawn(server)
+    with pytest.raises(UnsafePathError, match=f"chmod 700 .*{variable[folder]}"):
+        start_daemon(
+            base_url=URL,
+            settings=settings,
+            binary="/opt/ollama",
+            runtime=runtime_for(server, spawn),
+        )
+    assert spawn.calls == []
+
+
+def test_start_daemon_writes_private_files(settings: DaemonSettings) -> None:
+    """The runtime and log folders are 0700, the pid file and logs 0600."""
+    server = FakeServer()
+    spawn = FakeSpawn(server)
+    start_daemon(
+        base_url=URL, settings=settings, binary="/opt/ollama", runtime=runtime_for(server, spawn)
+    )
+    modes = {
+        path.name: stat.S_IMODE(path.stat().st_mode)
+        for path in (
+            settings.runtime_dir,
+            settings.logs_dir,
+            settings.pid_path(PORT),
+            settings.lock_path(PORT),
+            settings.log_path,
+            settings.error_log_path,
+        )
+    }
+    assert modes == {
+        "run": 0o700,
+        "logs": 0o700,
+        f"ollama-{PORT}.pid": 0o600,
+        f"ollama-{PORT}.lock": 0o600,
+        "ollama.log": 0o600,
+        "ollama.error.log": 0o600,
+    }
 
 
 def test_daemon_lock_wait_past_its_timeout_is_our_error(settings: DaemonSettings) -> None:

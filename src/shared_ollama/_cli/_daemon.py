@@ -18,6 +18,7 @@ from shared_ollama._cli._output import (
 )
 from shared_ollama._errors import SharedOllamaError
 from shared_ollama._host import resolve_host
+from shared_ollama._private_files import private_dir
 from shared_ollama.daemon._binary import find_ollama_binary
 from shared_ollama.daemon._doctor import doctor_checks
 from shared_ollama.daemon._files import DaemonSettings
@@ -233,7 +234,7 @@ def run_service(args: argparse.Namespace) -> int:
     )
     if not args.dry_run:
         unit.path.parent.mkdir(parents=True, exist_ok=True)
-        settings.logs_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(settings.logs_dir, variable="SHARED_OLLAMA_LOGS_DIR")
         unit.path.write_text(unit.text, encoding="utf-8")
     if args.json:
         emit_json(

@@ -19,6 +19,7 @@ from pathlib import Path
 import filelock
 
 from shared_ollama._core._error_mapping import timeout_error
+from shared_ollama._private_files import PRIVATE_FILE_MODE, check_not_symlink, private_dir
 
 __all__ = ["DEFAULT_POLL_INTERVAL", "MachineSlots"]
 
@@ -48,12 +49,16 @@ class MachineSlots:
     ) -> None:
         if slots < 1:
             raise ValueError(f"machine slots={slots!r} must be at least 1.")
-        directory.mkdir(parents=True, exist_ok=True)
+        private_dir(directory, variable="SHARED_OLLAMA_RUNTIME_DIR")
         key = hashlib.sha256(base_url.encode()).hexdigest()[:16]
         self.base_url = base_url
         self.poll_interval = poll_interval
         self._locks = [
-            filelock.FileLock(directory / f"slot-{key}-{index}.lock", thread_local=False)
+            filelock.FileLock(
+                check_not_symlink(directory / f"slot-{key}-{index}.lock"),
+                thread_local=False,
+                mode=PRIVATE_FILE_MODE,
+            )
             for index in range(slots)
         ]
         self._next = 0

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from shared_ollama._private_files import write_private
+
 __all__ = [
     "DEFAULT_LOG_MAX_BYTES",
     "ERROR_TAIL_LINES",
@@ -226,11 +228,11 @@ def rotate_log(path: Path, max_bytes: int) -> bool:
         Whether the file was rotated.
     """
     try:
-        if path.stat().st_size <= max_bytes:
+        if path.lstat().st_size <= max_bytes:
             return False
     except FileNotFoundError:
         return False
-    os.replace(path, path.with_name(path.name + ".1"))
+    os.replace(path, path.with_name(path.name + ".1"))  # renames a link itself, never its target
     return True
 
 
@@ -257,10 +259,8 @@ def read_record(path: Path) -> PidRecord | None:
 
 
 def write_record(path: Path, record: PidRecord) -> None:
-    """Write the pid file atomically (a reader never sees half of it)."""
-    scratch = path.with_name(path.name + ".tmp")
-    scratch.write_text(record.to_json(), encoding="utf-8")
-    os.replace(scratch, path)
+    """Write the pid file atomically (a reader never sees half of it), mode 0600, no link followed."""
+    write_private(path, record.to_json())
 
 
 def owned_record(

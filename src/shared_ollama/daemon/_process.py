@@ -28,6 +28,12 @@ import psutil
 
 from shared_ollama._errors import OllamaUnavailableError, SharedOllamaError
 from shared_ollama._host import OllamaHost, resolve_host
+from shared_ollama._private_files import (
+    PRIVATE_FILE_MODE,
+    check_not_symlink,
+    open_private_log,
+    private_dir,
+)
 from shared_ollama.daemon._binary import find_ollama_binary
 from shared_ollama.daemon._files import (
     DaemonSettings,
@@ -197,8 +203,9 @@ _DEFAULT_RUNTIME = DaemonRuntime()
 @contextlib.contextmanager
 def _locked(settings: DaemonSettings, port: int, timeout: float, url: str) -> Iterator[None]:
     """Hold the daemon's cross-process lock; a wait past ``timeout`` becomes our error."""
-    settings.runtime_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    lock = filelock.FileLock(str(settings.lock_path(port)), timeout=timeout)
+    private_dir(settings.runtime_dir, variable="SHARED_OLLAMA_RUNTIME_DIR")
+    path = check_not_symlink(settings.lock_path(port))
+    lock = filelock.FileLock(str(path), timeout=timeout, mode=PRIVATE_FILE_MODE)
     try:
         lock.acquire()
     except filelock.Timeout as exc:
@@ -367,10 +374,13 @@ def _spawn_and_wait(
         loopback="[::1]" if host.host == "::1" else "127.0.0.1",
     )
     env = {**serve_env.merged(settings.environ), **(env_overrides or {})}
-    settings.logs_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.logs_dir, variable="SHARED_OLLAMA_LOGS_DIR")
     for path in (settings.log_path, settings.error_log_path):
         rotate_log(path, settings.log_max_bytes)
-    with settings.log_path.open("ab") as out, settings.error_log_path.open("ab") as err:
+    with (
+        open_private_log(settings.log_path) as out,
+        open_private_log(settings.error_log_path) as err,
+    ):
         process = runtime.spawn([str(executable), "serve"], env, out, err)
     facts = runtime.inspect(process.pid)
     record = PidRecord(process.pid, facts.create_time if facts else 0.0, port, str(executable), url)
