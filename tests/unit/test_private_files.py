@@ -136,3 +136,29 @@ def test_machine_slots_refuse_a_world_writable_run_dir(tmp_path: Path) -> None:
     with pytest.raises(UnsafePathError, match="SHARED_OLLAMA_RUNTIME_DIR"):
         MachineSlots("http://127.0.0.1:11434", 2, directory=run)
     assert list(run.iterdir()) == []
+
+
+@POSIX
+def test_coordinator_refuses_a_world_writable_run_dir(tmp_path: Path) -> None:
+    """The machine-wide coordinator follows the same rule as every daemon folder."""
+    from shared_ollama._coordinator._sqlite import SqliteCoordinator
+
+    run = tmp_path / "run"
+    run.mkdir()
+    run.chmod(0o777)
+    with pytest.raises(UnsafePathError, match="SHARED_OLLAMA_RUNTIME_DIR"):
+        SqliteCoordinator(run)
+    assert list(run.iterdir()) == []
+
+
+def test_coordinator_refuses_a_database_planted_as_a_link(tmp_path: Path) -> None:
+    """A link planted where the coordinator's database goes is refused, its target untouched."""
+    from shared_ollama._coordinator._sqlite import DATABASE_NAME, SqliteCoordinator
+
+    run = private_dir(tmp_path / "run")
+    victim = tmp_path / "victim"
+    victim.write_text("precious", encoding="utf-8")
+    (run / DATABASE_NAME).symlink_to(victim)
+    with pytest.raises(UnsafePathError, match="symbolic link"):
+        SqliteCoordinator(run)
+    assert victim.read_text(encoding="utf-8") == "precious"

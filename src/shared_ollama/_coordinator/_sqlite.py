@@ -10,7 +10,8 @@ Wake-ups: when a step grants a waiting ticket, the granting process sends one da
 waiter's Unix socket (``wake/<ticket>.sock``), so the waiter runs at once instead of polling; a
 waiter still looks every ``poll_interval`` (that is how expired leases are reclaimed). Tickets of
 processes that no longer exist are dropped at once (``kill -9`` frees a slot at the next step),
-others when their lease TTL ends. The folder is created ``0700`` and the database ``0600``.
+others when their lease TTL ends. The folder is created ``0700`` (one that another user owns or others may write to is
+refused) and the database ``0600``, never through a symbolic link.
 """
 
 from __future__ import annotations
@@ -35,8 +36,11 @@ from shared_ollama._coordinator._leases import (
     WakeChannel,
 )
 from shared_ollama._coordinator._policy import Changes, HostView, SchedulingPolicy
+from shared_ollama._private_files import PRIVATE_FILE_MODE, check_not_symlink, private_dir
 
 __all__ = ["DATABASE_NAME", "SqliteCoordinator"]
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # SQLite's -wal/-shm files follow the database's mode
 
 DATABASE_NAME = "coordinator.sqlite3"
 _MAX_SOCKET_PATH = 100  # sun_path holds 104-108 bytes depending on the platform
@@ -126,11 +130,12 @@ class SqliteCoordinator(Coordinator):
         )
         self.directory = directory
         self._now = clock or time.time
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        self._wake_dir = directory / "wake"
-        self._wake_dir.mkdir(mode=0o700, exist_ok=True)
+        # Refused when another user owns it or others may write to it (planted links).
+        private_dir(directory, variable="SHARED_OLLAMA_RUNTIME_DIR")
+        self._wake_dir = private_dir(directory / "wake", variable="SHARED_OLLAMA_RUNTIME_DIR")
         self.path = directory / DATABASE_NAME
-        os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))  # SQLite's -wal/-shm follow
+        check_not_symlink(self.path)
+        os.close(os.open(self.path, os.O_RDWR | os.O_CREAT | _NOFOLLOW, PRIVATE_FILE_MODE))
         self._lock = threading.Lock()
         self._pid = os.getpid()
         self._db = self._connect()
