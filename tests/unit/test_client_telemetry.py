@@ -14,7 +14,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from shared_ollama import ModelNotFoundError, SharedOllamaClient
-from shared_ollama.telemetry import Instrumentation
+from shared_ollama.telemetry import CaptureMode, Instrumentation
 
 FINAL = {
     "model": "m",
@@ -198,3 +198,34 @@ def test_calls_inside_suppress_instrumentation_make_no_span(
     assert exporter.get_finished_spans() == ()
     client.chat("m", [{"role": "user", "content": "hi"}])
     assert len(exporter.get_finished_spans()) == 1
+
+
+def test_streamed_chat_content_is_captured_from_typed_chunks(
+    exporter: InMemorySpanExporter,
+) -> None:
+    """With capture on, a stream's reply text and final statistics reach the span."""
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    lines = b"".join(_line(c) for c in "abcd") + json.dumps(FINAL).encode() + b"\n"
+    instrumentation = Instrumentation(
+        tracer_provider=provider, capture_content=CaptureMode.SPAN_ONLY
+    )
+    with SharedOllamaClient(
+        "http://ollama.test:11434",
+        transport=httpx.MockTransport(lambda _: httpx.Response(200, content=lines)),
+        instrumentation=instrumentation,
+    ) as client:
+        chunks = list(client.chat("m", [{"role": "user", "content": "hi"}], stream=True))
+    assert "".join(c.message.content or "" for c in chunks) == "abcd"
+    (span,) = exporter.get_finished_spans()
+    assert span.attributes is not None
+    output = json.loads(str(span.attributes["gen_ai.output.messages"]))
+    assert output == [
+        {
+            "role": "assistant",
+            "parts": [{"type": "text", "content": "abcd"}],
+            "finish_reason": "stop",
+        }
+    ]
+    assert span.attributes["gen_ai.usage.output_tokens"] == 3
+    assert span.attributes["ollama.stream.chunks"] == 5

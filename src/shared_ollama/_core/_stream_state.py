@@ -4,6 +4,14 @@ Bytes from the network go in; typed chunks come out. Along the way it decodes ND
 ``{"error": ...}`` line into the right exception, keeps the text received so far (for
 :class:`~shared_ollama.StreamInterruptedError`), notices a stream that ends before its ``done``
 chunk, and reports each chunk to telemetry. It performs no I/O.
+
+Each line is decoded once. A call that knows its chunk model (``ApiCall.parse_line``: chat,
+generate, pull/push/create progress) has pydantic validate the raw line straight into that
+model, in one pass with no intermediate ``dict``; the state machine then reads only the two
+fields it routes on (``done`` and the text for ``.partial``) from the typed chunk. A line that
+does not validate, or that carries an ``error`` key, goes through the general path instead
+(decode, then classify exactly as before), so error lines, non-object lines and malformed
+replies raise the same errors whichever path a line took.
 """
 
 from __future__ import annotations
@@ -28,8 +36,12 @@ T = TypeVar("T")
 class ChunkObserver(Protocol):
     """What the stream reports each decoded chunk to (telemetry)."""
 
+    @property
+    def observing(self) -> bool:
+        """Whether it records anything; a stream reports no chunk to an observer that does not."""
+
     def chunk(self, data: Any) -> None:
-        """Called with each decoded chunk, in order."""
+        """Called with each chunk (decoded JSON object or typed response), in order."""
 
 
 def _chat_text(data: Any) -> str | None:
@@ -41,6 +53,19 @@ def _chat_text(data: Any) -> str | None:
 def _generate_text(data: Any) -> str | None:
     text = data.get("response") if isinstance(data, dict) else None
     return text if isinstance(text, str) else None
+
+
+def _chat_item_text(item: Any) -> str | None:
+    return item.message.content  # type: ignore[no-any-return]
+
+
+def _generate_item_text(item: Any) -> str | None:
+    return item.response  # type: ignore[no-any-return]
+
+
+# What .partial accumulates: from a decoded dict (general path), from a typed chunk (fast path).
+_TEXT_OF_VALUE = {"chat": _chat_text, "generate": _generate_text}
+_TEXT_OF_ITEM = {"chat": _chat_item_text, "generate": _generate_item_text}
 
 
 class StreamState(Generic[T]):
@@ -58,8 +83,10 @@ class StreamState(Generic[T]):
         "_done",
         "_extract",
         "_host",
+        "_item_text",
         "_lines",
         "_observer",
+        "_parse_line",
         "_parts",
         "chunks",
         "last",
@@ -75,10 +102,12 @@ class StreamState(Generic[T]):
     ) -> None:
         self._call = call
         self._host = host
-        self._observer = observer
+        self._observer = observer if observer is not None and observer.observing else None
         self._lines = limits.splitter()
         self._parts: list[str] = []
-        self._extract = {"chat": _chat_text, "generate": _generate_text}.get(call.partial or "")
+        self._extract = _TEXT_OF_VALUE.get(call.partial or "")
+        self._item_text = _TEXT_OF_ITEM.get(call.partial or "")
+        self._parse_line = call.parse_line
         self._done = False
         self.chunks = 0
         self.last: Any = None
@@ -128,6 +157,27 @@ class StreamState(Generic[T]):
         )
 
     def _accept_line(self, line: bytes) -> T:
+        parse_line = self._parse_line
+        if parse_line is not None:
+            try:
+                item = parse_line(line)
+            except ValueError:  # not JSON, not an object, or not this model: classify below
+                pass
+            else:
+                extra = item.__pydantic_extra__  # type: ignore[attr-defined]
+                if not (extra and "error" in extra):  # an error line is classified below
+                    item_text = self._item_text
+                    if item_text is not None:
+                        text = item_text(item)
+                        if text:
+                            self._parts.append(text)
+                        if item.done:  # type: ignore[attr-defined]
+                            self._done = True
+                    self.chunks += 1
+                    self.last = item
+                    if self._observer is not None:
+                        self._observer.chunk(item)
+                    return item
         try:
             value = decode_line(line)
         except MalformedLineError as exc:

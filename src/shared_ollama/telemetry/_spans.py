@@ -78,6 +78,11 @@ _MAX_STATUS_DESCRIPTION = 500
 _logger = logging.getLogger("shared_ollama.telemetry")
 
 
+def _as_mapping(data: Any) -> Mapping[str, Any]:
+    """A typed chunk (one of our pydantic models) as its JSON object; a mapping as it is."""
+    return data if isinstance(data, Mapping) else data.model_dump(exclude_unset=True)
+
+
 def _end_forgotten(span: Span) -> None:
     """End the span of an observation collected without finish, fail or close."""
     span.set_attribute("ollama.stream.abandoned", True)
@@ -145,7 +150,7 @@ class CallObservation:
         self._finalizer: weakref.finalize[Any, Any] | None = None
         self._metric_attributes: dict[str, Any] | None = None
         self._content: ContentBuffer | None = None
-        self._last_chunk: Mapping[str, Any] | None = None
+        self._last_chunk: Any = None
         self._body: Mapping[str, Any] | None = None
         self._timestamp = 0.0
         self._instruments = instrumentation._instruments.get(self._start_ns)
@@ -260,11 +265,25 @@ class CallObservation:
         """Note the host's breaker state as the call went out (``closed``, ``half_open``...)."""
         self._breaker_state = state
 
-    def chunk(self, data: Mapping[str, Any]) -> None:
+    @property
+    def observing(self) -> bool:
+        """Whether anything records this call; when not, its chunks need not be reported."""
+        return (
+            self._span is not None
+            or self._instruments is not None
+            or self._events
+            or self._instrumentation.recorder is not None
+        )
+
+    def chunk(self, data: Any) -> None:
         """Note one streamed chunk; the first sets the time to first chunk.
 
         The time per output chunk is recorded for each chunk after the first except the final
         ``done`` chunk, which carries statistics rather than output.
+
+        Args:
+            data: The chunk: its decoded JSON object, or the typed response the client made of
+                it (read through its mapping interface).
         """
         now = time.perf_counter_ns()
         if not self._first_ns:
@@ -280,14 +299,15 @@ class CallObservation:
         self._last_ns = now
         self._chunks += 1
         if self._content is not None:
-            self._content.add(data)
+            self._content.add(_as_mapping(data))
             self._last_chunk = data
 
-    def finish(self, final: Mapping[str, Any]) -> None:
+    def finish(self, final: Any) -> None:
         """End the call successfully with Ollama's final JSON object.
 
         Args:
-            final: The ``done`` chunk of a stream, the whole reply, or the embed reply.
+            final: The ``done`` chunk of a stream (decoded or typed), the whole reply, or the
+                embed reply.
         """
         if self._ended:
             return
@@ -296,7 +316,7 @@ class CallObservation:
         if self._stream and not self._first_ns:
             self._first_ns = end
         if self._content is not None and final is not self._last_chunk:
-            self._content.add(final)
+            self._content.add(_as_mapping(final))
         self._complete(end, final, "ok", None)
 
     def fail(self, exc: BaseException) -> None:
