@@ -3,7 +3,9 @@
 Every sample is a new ``python -c`` process that imports one module and reports the import's
 wall and CPU time (``perf_counter``/``process_time`` around ``importlib.import_module``) and
 the process's peak RSS before and after (``VmHWM`` from ``/proc/self/status``, which, unlike
-``ru_maxrss``, does not inherit the parent's peak across ``exec``). The CPU time is the figure
+``ru_maxrss``, does not inherit the parent's peak across ``exec``). One unmeasured import per
+module first caches its bytecode, so every package is timed as installed (see
+:func:`_child_environment`). The CPU time is the figure
 compared between packages: on a loaded machine the wall time mostly measures waiting. Runs are interleaved (forward, then
 reversed) and the medians are reported. A module that is not installed is skipped with a note.
 """
@@ -11,6 +13,7 @@ reversed) and the medians are reported. A module that is not installed is skippe
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -84,7 +87,21 @@ class ImportFigure:
     note: str = ""
 
 
-def _sample(module: str) -> dict[str, float] | str:
+def _child_environment() -> dict[str, str]:
+    """The children's environment, allowed to cache bytecode.
+
+    Every package is measured as an installed one runs: from cached bytecode. ``pip install``
+    byte-compiles a wheel's modules, but an editable install (ours, in this repository) gets
+    its ``__pycache__`` only when an import may write it; with ``PYTHONDONTWRITEBYTECODE`` set
+    (as on some CI and agent machines) every child would recompile our modules from source and
+    none of the peers', which measures the compiler, not the package.
+    """
+    environment = dict(os.environ)
+    environment.pop("PYTHONDONTWRITEBYTECODE", None)
+    return environment
+
+
+def _sample(module: str, environment: dict[str, str] | None = None) -> dict[str, float] | str:
     started = time.perf_counter()
     completed = subprocess.run(
         [sys.executable, "-c", _CHILD, module],
@@ -92,6 +109,7 @@ def _sample(module: str) -> dict[str, float] | str:
         text=True,
         check=False,
         timeout=120,
+        env=environment,
     )
     if completed.returncode != 0:
         last = (completed.stderr.strip().splitlines() or ["no error output"])[-1]
@@ -113,9 +131,14 @@ def measure_imports(modules: Sequence[str], runs: int) -> list[ImportFigure]:
     """
     samples: dict[str, list[dict[str, float]]] = {module: [] for module in modules}
     notes: dict[str, str] = {}
+    environment = _child_environment()
+    for module in modules:  # warm-up, not measured: writes any bytecode not cached yet
+        warm = _sample(module, environment)
+        if isinstance(warm, str):
+            notes[module] = warm
     for run in range(runs):
         for module in round_order([m for m in modules if m not in notes], run):
-            sample = _sample(module)
+            sample = _sample(module, environment)
             if isinstance(sample, str):
                 notes[module] = sample
             else:

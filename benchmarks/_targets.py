@@ -85,14 +85,14 @@ def _framework(case: str, what: str, contender: str, floor: str, limit: float | 
 
 TARGETS: tuple[Target, ...] = (
     _core(CHAT, "chat", "shared-ollama", "raw-httpx", 1.0),
-    _core(STREAM, "stream", "shared-ollama", "raw-httpx", 1.2),
+    _core(STREAM, "stream", "shared-ollama", "raw-httpx", 1.1),
     _core(EMBED, "embed", "shared-ollama", "raw-httpx", 0.35),
     _core(EMBED, "embed", "shared-ollama", "ollama", 1 / 3),
     _framework(CHAT, "chat", "langchain-shared-ollama", "langchain-floor", 1.15),
-    _framework(STREAM, "stream", "langchain-shared-ollama", "langchain-floor", 1.15),
+    _framework(STREAM, "stream", "langchain-shared-ollama", "langchain-floor", 1.1),
     _core(EMBED, "embed", "langchain-shared-ollama", "langchain-ollama", 0.5),
     _framework(CHAT, "chat", "llama-index-shared-ollama", "llama-index-floor", 1.15),
-    _framework(STREAM, "stream", "llama-index-shared-ollama", "llama-index-floor", 1.15),
+    _framework(STREAM, "stream", "llama-index-shared-ollama", "llama-index-floor", 1.1),
     _core(EMBED, "embed", "llama-index-shared-ollama", "llama-index-ollama", 0.5),
     Target(
         "import_shared_ollama_vs_ollama",
@@ -100,7 +100,7 @@ TARGETS: tuple[Target, ...] = (
         IMPORT,
         "shared_ollama",
         ("ollama",),
-        1.0,
+        0.9,
         "import_cpu_s",
     ),
     Target(
