@@ -95,7 +95,9 @@ class SubscriptableModel(BaseModel):
     does not declare are kept and readable both ways.
     """
 
-    model_config = ConfigDict(extra="allow", protected_namespaces=())
+    # defer_build: a model's validator is built on its first use, not at import; a first chat
+    # needs a handful of the 20-odd models here, and `import shared_ollama` pays for none.
+    model_config = ConfigDict(extra="allow", protected_namespaces=(), defer_build=True)
 
     def __getitem__(self, key: str) -> Any:
         if key in self.__pydantic_fields_set__ or key in self:

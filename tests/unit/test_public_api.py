@@ -68,6 +68,20 @@ def test_import_pulls_in_no_framework_and_no_sdk() -> None:
     assert loaded == "[] []"
 
 
+def test_import_defers_what_a_first_call_does_not_need() -> None:
+    """No retry library, no file lock, no records or analytics, no model validator is built."""
+    out = _run(
+        "import sys, shared_ollama\n"
+        "from pydantic import BaseModel\n"
+        "from shared_ollama import _types\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('tenacity', 'filelock')"
+        " or m.startswith(('shared_ollama.telemetry._', 'shared_ollama._report'))))\n"
+        "print(sorted(n for n, v in vars(_types).items() if isinstance(v, type)"
+        " and issubclass(v, BaseModel) and v.__pydantic_complete__))"
+    )
+    assert out == "['shared_ollama.telemetry._hooks']\n[]"
+
+
 def test_import_opens_no_socket_and_starts_no_thread() -> None:
     """Nothing happens at import time: no connection attempt, no background thread."""
     out = _run(

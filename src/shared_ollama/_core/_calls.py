@@ -100,13 +100,12 @@ class ApiCall(Generic[T]):
 
 
 def _line_parser(model: type[_M]) -> Callable[[bytes], _M]:
-    """``model.model_validate_json`` without its wrapper: one Python frame less per line."""
+    """``model.model_validate_json`` without its wrapper: one Python frame less per line.
+
+    Looked up per call, not at import: the models build their validators on first use
+    (``defer_build``), and this lookup is what builds it.
+    """
     return cast("Callable[[bytes], _M]", model.__pydantic_validator__.validate_json)
-
-
-_CHAT_LINE = _line_parser(ChatResponse)
-_GENERATE_LINE = _line_parser(GenerateResponse)
-_PROGRESS_LINE = _line_parser(ProgressResponse)
 
 
 def _require_model(model: str, method: str) -> None:
@@ -183,7 +182,7 @@ def chat_call(
         operation="chat",
         model=model,
         partial="chat",
-        parse_line=_CHAT_LINE,
+        parse_line=_line_parser(ChatResponse) if stream else None,
     )
 
 
@@ -239,7 +238,7 @@ def generate_call(
         operation="text_completion",
         model=model,
         partial="generate",
-        parse_line=_GENERATE_LINE,
+        parse_line=_line_parser(GenerateResponse) if stream else None,
     )
 
 
@@ -307,7 +306,7 @@ def _progress_call(
         ProgressResponse.model_validate,
         stream=stream,
         model=model,
-        parse_line=_PROGRESS_LINE,
+        parse_line=_line_parser(ProgressResponse) if stream else None,
     )
 
 

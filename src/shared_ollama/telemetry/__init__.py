@@ -2,22 +2,66 @@
 
 Depends on ``opentelemetry-api`` only; an SDK, when the application installs and configures one,
 receives everything without any setup in this library.
+
+Every name below loads on first use: the clients import this package for their retry hook
+(``_hooks``), and a first call needs neither the analytics, the JSON Lines sink (and its file
+lock) nor the records, so ``import shared_ollama`` does not pay for them.
 """
 
 from __future__ import annotations
 
-from shared_ollama.telemetry._analytics import (
-    UsageSummary,
-    summarize_usage,
-    usage_to_csv,
-    usage_to_json,
-)
-from shared_ollama.telemetry._content import CaptureMode, capture_mode_from_env
-from shared_ollama.telemetry._instrumentation import Instrumentation
-from shared_ollama.telemetry._jsonl import JsonlSink, file_recorder, read_records
-from shared_ollama.telemetry._records import PerformanceRecord, PerformanceRecorder
-from shared_ollama.telemetry._semconv import DEFAULT_COLD_START_THRESHOLD
-from shared_ollama.telemetry._spans import CallObservation, Operation
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from shared_ollama.telemetry._analytics import (
+        UsageSummary,
+        summarize_usage,
+        usage_to_csv,
+        usage_to_json,
+    )
+    from shared_ollama.telemetry._content import CaptureMode, capture_mode_from_env
+    from shared_ollama.telemetry._instrumentation import Instrumentation
+    from shared_ollama.telemetry._jsonl import JsonlSink, file_recorder, read_records
+    from shared_ollama.telemetry._records import PerformanceRecord, PerformanceRecorder
+    from shared_ollama.telemetry._semconv import DEFAULT_COLD_START_THRESHOLD
+    from shared_ollama.telemetry._spans import CallObservation, Operation
+
+_LAZY: dict[str, str] = {
+    "DEFAULT_COLD_START_THRESHOLD": "_semconv",
+    "CallObservation": "_spans",
+    "CaptureMode": "_content",
+    "Instrumentation": "_instrumentation",
+    "JsonlSink": "_jsonl",
+    "Operation": "_spans",
+    "PerformanceRecord": "_records",
+    "PerformanceRecorder": "_records",
+    "UsageSummary": "_analytics",
+    "capture_mode_from_env": "_content",
+    "file_recorder": "_jsonl",
+    "read_records": "_jsonl",
+    "summarize_usage": "_analytics",
+    "usage_to_csv": "_analytics",
+    "usage_to_json": "_analytics",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name's module on first access."""
+    try:
+        module = _LAZY[name]
+    except KeyError:
+        raise AttributeError(
+            f"module 'shared_ollama.telemetry' has no attribute {name!r}"
+        ) from None
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "DEFAULT_COLD_START_THRESHOLD",

@@ -15,7 +15,6 @@ from opentelemetry import _logs, metrics, trace
 from shared_ollama._settings import ClientSettings
 from shared_ollama.telemetry._content import CaptureMode, capture_mode_from_env
 from shared_ollama.telemetry._environment import performance_log_setting
-from shared_ollama.telemetry._jsonl import file_recorder
 from shared_ollama.telemetry._metrics import Instruments
 from shared_ollama.telemetry._otel import (
     SCHEMA_URL,
@@ -103,7 +102,10 @@ class Instrumentation:
         self._metrics_project = self.project if self.project != process_project else None
         if recorder is None:
             log = performance_log_setting()
-            recorder = None if log is None else file_recorder(log)
+            if log is not None:  # the sink (and its file lock) only when a log is asked for
+                from shared_ollama.telemetry._jsonl import file_recorder  # noqa: PLC0415
+
+                recorder = file_recorder(log)
         self.recorder = recorder
         self.cold_start_threshold = cold_start_threshold
         self._hosts: dict[str, tuple[str, int | None]] = {}
