@@ -47,16 +47,10 @@ def vcr_cassette_dir(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_resilience_state() -> Any:
-    """Every test starts with closed breakers, full retry budgets and instant retry waits."""
-    from shared_ollama._resilience._breaker_registry import reset_breakers
+def _instant_retries() -> Any:
+    """Retry waits are instant (breakers and budgets start fresh through the pytest plugin)."""
     from shared_ollama._resilience._policy import set_testing
-    from shared_ollama._resilience._retry_budget import reset_budgets
 
-    reset_breakers()
-    reset_budgets()
     set_testing(True)
     yield
     set_testing(False)
-    reset_breakers()
-    reset_budgets()

@@ -42,7 +42,7 @@ def plugin_entry_point(
         "Metadata-Version: 2.1\nName: downstream-plugin-entry\nVersion: 0\n", encoding="utf-8"
     )
     (info / "entry_points.txt").write_text(
-        "[pytest11]\nshared_ollama = shared_ollama.testing.pytest_plugin\n", encoding="utf-8"
+        "[pytest11]\nshared_ollama = _shared_ollama_pytest\n", encoding="utf-8"
     )
     monkeypatch.syspath_prepend(str(folder))
     monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")

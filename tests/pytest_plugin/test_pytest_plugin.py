@@ -312,4 +312,4 @@ def test_pytest_plugin_entry_point_is_declared_by_shared_ollama() -> None:
     declared = {
         entry.name: entry.value for entry in distribution.entry_points if entry.group == "pytest11"
     }
-    assert declared.get("shared_ollama") == "shared_ollama.testing.pytest_plugin"
+    assert declared.get("shared_ollama") == "_shared_ollama_pytest"

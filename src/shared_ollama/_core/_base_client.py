@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import platform
 import time
+import weakref
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -57,7 +58,7 @@ if TYPE_CHECKING:
     from shared_ollama._resilience._machine_slots import MachineSlots
     from shared_ollama.telemetry import CallObservation, Instrumentation
 
-__all__ = ["NOT_GIVEN", "BaseClient", "NotGiven"]
+__all__ = ["NOT_GIVEN", "BaseClient", "NotGiven", "forget_learned_state"]
 
 T = TypeVar("T")
 
@@ -79,6 +80,22 @@ NOT_GIVEN = NotGiven()
 
 
 _TRANSITIONS: list[Instrumentation] = []
+_LIVE_CLIENTS: weakref.WeakSet[BaseClient] = weakref.WeakSet()
+"""Every client alive in the process, so :func:`forget_learned_state` can reach them all."""
+
+
+def forget_learned_state() -> None:
+    """Make every live client forget what it learned from earlier calls (between tests).
+
+    Sticky ``num_ctx``/``keep_alive`` choices and which models each host has loaded or pulled
+    are forgotten; the breaker-transition reporter is rebuilt on the next transition (so it
+    reports to the OpenTelemetry providers installed then).
+    """
+    _TRANSITIONS.clear()
+    for client in list(_LIVE_CLIENTS):
+        client._sticky = StickyOptions()
+        for route in client._routes:
+            route.forget_listings()
 
 
 def _report_transition(old: BreakerState, new: BreakerState, host: str) -> None:
@@ -191,6 +208,7 @@ class BaseClient:
             raise TypeError(f"limits={limits!r} must be a shared_ollama.ReplyLimits.")
         self._reply_limits = limits
         self._sticky = StickyOptions()
+        _LIVE_CLIENTS.add(self)
         breaker_registry().add_listener(_report_transition)
         self._gate: HealthGate | None = (
             health_gate

@@ -31,6 +31,15 @@ _lock = threading.Lock()
 _client: list[SharedOllamaClient] = []
 
 
+def reset_default_client() -> None:
+    """Close and forget the default client; the next module-level call makes a new one."""
+    with _lock:
+        clients = _client[:]  # (this module's `list` is the API function)
+        _client.clear()
+    for client in clients:
+        client.close()
+
+
 def default_client() -> SharedOllamaClient:
     """The process's default client, created from the environment on first use."""
     if not _client:

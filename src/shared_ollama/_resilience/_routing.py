@@ -66,6 +66,14 @@ class ModelCatalog:
         return f"ModelCatalog({sorted(self._names)})"
 
 
+def _fresh_loaded_models() -> LoadedModels:
+    return LoadedModels(clock=time.monotonic)
+
+
+def _fresh_catalog() -> ModelCatalog:
+    return ModelCatalog(clock=time.monotonic)
+
+
 @dataclass(slots=True, eq=False)
 class HostState:
     """What one client knows of one host.
@@ -86,11 +94,16 @@ class HostState:
     base: str
     breaker: CircuitBreaker
     budget: RetryBudget
-    loaded: LoadedModels = field(default_factory=lambda: LoadedModels(clock=time.monotonic))
-    catalog: ModelCatalog = field(default_factory=lambda: ModelCatalog(clock=time.monotonic))
+    loaded: LoadedModels = field(default_factory=lambda: _fresh_loaded_models())
+    catalog: ModelCatalog = field(default_factory=lambda: _fresh_catalog())
     auth: httpx.Auth | None = None
     machine: MachineSlots | None = None
     in_flight: int = 0
+
+    def forget_listings(self) -> None:
+        """Forget which models the host has loaded and pulled (between tests)."""
+        self.loaded = _fresh_loaded_models()
+        self.catalog = _fresh_catalog()
 
     def __repr__(self) -> str:
         return f"HostState({self.base!r}, breaker={self.breaker.state.value}, in_flight={self.in_flight})"

@@ -5,6 +5,15 @@ with ``-p no:shared_ollama``). It is opt-in: nothing runs and no variable change
 asks for a fixture, carries the ``shared_ollama`` marker, or the run passes
 ``--shared-ollama-replay``.
 
+It lives outside the ``shared_ollama`` package, and imports nothing of it at load time, because
+pytest loads it in every run wherever shared-ollama is installed: a project that never calls
+Ollama pays for a few function definitions, not for importing the client.
+
+Between tests: once a run has imported ``shared_ollama``, :func:`shared_ollama.testing.reset`
+runs before every test, so a test never inherits an open circuit breaker, a spent retry budget
+or the default client from an earlier one (turn it off with ``shared_ollama_reset = false`` in
+the pytest configuration).
+
 Where cassettes come from, most specific first:
 
 1. the marker, ``@pytest.mark.shared_ollama(cassettes="cassettes/chat")``, relative to the test
@@ -34,13 +43,12 @@ from __future__ import annotations
 
 import dataclasses
 import socket
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-
-from shared_ollama._host import HOST_VARIABLES
 
 if TYPE_CHECKING:
     from shared_ollama._core._sync_client import SharedOllamaClient
@@ -50,11 +58,13 @@ __all__ = [
     "CASSETTES_INI",
     "MARKER",
     "REPLAY_OPTION",
+    "RESET_INI",
     "ollama_daemon",
     "ollama_replay_server",
     "ollama_replay_url",
     "pytest_addoption",
     "pytest_configure",
+    "pytest_runtest_setup",
     "shared_ollama_client",
     "shared_ollama_client_kwargs",
 ]
@@ -62,6 +72,7 @@ __all__ = [
 MARKER = "shared_ollama"
 REPLAY_OPTION = "--shared-ollama-replay"
 CASSETTES_INI = "shared_ollama_cassettes"
+RESET_INI = "shared_ollama_reset"
 _NO_CASSETTES = (
     "no cassettes are configured for this test: mark it "
     "@pytest.mark.shared_ollama(cassettes='DIR'), run pytest with --shared-ollama-replay DIR, "
@@ -85,6 +96,25 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "folder of cassettes for shared-ollama's replay fixtures, relative to this file",
         default="",
     )
+    parser.addini(
+        RESET_INI,
+        "reset shared-ollama's process-wide state (breakers, retry budgets, default client) "
+        "before every test (default: true)",
+        type="bool",
+        default=True,
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Reset shared-ollama's process-wide state before each test, once the run has loaded it.
+
+    A run that never imports ``shared_ollama`` pays one dictionary lookup per test.
+    """
+    if "shared_ollama" in sys.modules and item.config.getini(RESET_INI):
+        from shared_ollama.testing import reset  # noqa: PLC0415 (only once the client is loaded)
+
+        reset()
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -168,6 +198,8 @@ def _shared_ollama_route(request: pytest.FixtureRequest) -> Iterator[None]:
     if folder is None:
         yield
         return
+    from shared_ollama._host import HOST_VARIABLES  # noqa: PLC0415 (only for opted-in tests)
+
     url = _server_for(request, folder).url
     with pytest.MonkeyPatch.context() as patch:
         for name in HOST_VARIABLES:
