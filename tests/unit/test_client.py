@@ -358,7 +358,9 @@ def test_client_sends_bearer_token_and_basic_auth(
     request = api.requests[0]
     assert request.headers["authorization"] == "Bearer sekrit"
     assert request.headers["x-team"] == "a"
-    assert request.headers["user-agent"].startswith("shared-ollama/")
+    assert request.headers["user-agent"].startswith(
+        "ollama-python/0.6.3 (compatible; shared-ollama/"
+    )
 
 
 def test_health_gate_fails_fast_with_reason_when_server_is_down() -> None:

@@ -11,6 +11,7 @@ their reasons, in docs/migration.md.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 from collections.abc import Callable
 from importlib.metadata import version
@@ -251,8 +252,15 @@ Sent = list[tuple[str, str, Any]]
 
 
 def _sent(requests: list[httpx.Request]) -> Sent:
-    """Method, path and decoded JSON body of each request (key order kept)."""
-    return [(r.method, r.url.path, json.loads(r.content) if r.content else None) for r in requests]
+    """Method, path and body of each request: decoded JSON (key order kept), else the bytes."""
+    sent: Sent = []
+    for request in requests:
+        try:
+            body = json.loads(request.content) if request.content else None
+        except ValueError:
+            body = request.content
+        sent.append((request.method, request.url.path, body))
+    return sent
 
 
 def _resolve(case: Case, tmp_path: Path) -> tuple[str, tuple[Any, ...], dict[str, Any]]:
@@ -348,6 +356,32 @@ def test_parity_request_equals_ollama(case: Case, flavour: str, tmp_path: Path) 
     ours = run(make_ours, method, args, kwargs)
     assert ours == theirs
     assert _keys_in_order(ours) == _keys_in_order(theirs)
+
+
+@pytest.mark.parametrize("flavour", ["sync", "async"])
+def test_parity_create_blob_sends_only_the_upload(flavour: str, tmp_path: Path) -> None:
+    """``create_blob`` posts the file to the same URL, with the same bytes, and nothing else."""
+    blob = tmp_path / "model.gguf"
+    blob.write_bytes(b"weights")
+    make_theirs, make_ours, run = FLAVOURS[flavour]
+    theirs = run(make_theirs, "create_blob", (blob,), {})
+    ours = run(make_ours, "create_blob", (blob,), {})
+    assert ours == theirs
+    assert ours[0][1] == "/api/blobs/sha256:" + hashlib.sha256(b"weights").hexdigest()
+
+
+def test_parity_client_attribute_is_the_httpx_client_with_ollama_headers() -> None:
+    """``client._client`` is the httpx client; JSON headers are forced as ollama forces them."""
+    headers = {"X-Custom": "value", "Content-Type": "text/plain"}
+    theirs = ollama.Client(BASE, headers=headers)
+    ours = SharedOllamaClient(BASE, headers=headers)
+    assert isinstance(ours._client, httpx.Client)
+    for name in ("content-type", "accept", "x-custom"):
+        assert ours._client.headers[name] == theirs._client.headers[name]
+    assert ours._client.headers["user-agent"].startswith("ollama-python/")
+    ours.close()
+    theirs.close()
+    assert ours._client.is_closed
 
 
 # --- the differences we make on purpose (docs/migration.md says why) -------------------------

@@ -89,3 +89,17 @@ def test_reset_never_imports_what_is_not_loaded() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
     )
     assert out.stdout.split("\n")[:2] == ["[]", "False"]
+
+
+def test_reset_restores_concurrency_limits_lowered_by_busy_answers() -> None:
+    """A client that halved its in-flight cap on 503s gets its configured maximum back."""
+    busy = httpx.MockTransport(lambda request: httpx.Response(503, json={"error": "busy"}))
+    with SharedOllamaClient(
+        HOST, transport=busy, retry=RetryPolicy(attempts=1), max_in_flight=4
+    ) as client:
+        with contextlib.suppress(Exception):
+            client.version()
+        ((limit, _),) = client._limits.values()
+        assert limit.limit == 2
+        reset()
+        assert limit.limit == 4

@@ -87,15 +87,13 @@ _LIVE_CLIENTS: weakref.WeakSet[BaseClient] = weakref.WeakSet()
 def forget_learned_state() -> None:
     """Make every live client forget what it learned from earlier calls (between tests).
 
-    Sticky ``num_ctx``/``keep_alive`` choices and which models each host has loaded or pulled
-    are forgotten; the breaker-transition reporter is rebuilt on the next transition (so it
+    Sticky ``num_ctx``/``keep_alive`` choices, which models each host has loaded or pulled, and
+    concurrency limits lowered by busy answers are forgotten; the breaker-transition reporter is rebuilt on the next transition (so it
     reports to the OpenTelemetry providers installed then).
     """
     _TRANSITIONS.clear()
     for client in list(_LIVE_CLIENTS):
-        client._sticky = StickyOptions()
-        for route in client._routes:
-            route.forget_listings()
+        client._forget_learned_state()
 
 
 def _report_transition(old: BreakerState, new: BreakerState, host: str) -> None:
@@ -116,10 +114,16 @@ def _machine_slots(base_url: str, slots: int | None, directory: Path | None) -> 
     return MachineSlots(base_url, slots, directory=directory)
 
 
+_REFERENCE_CLIENT_VERSION = "0.6.3"
+"""The ollama-python release whose requests ours reproduce (tests/unit/test_ollama_parity.py)."""
+
+
 def _user_agent() -> str:
+    # Leads with ollama-python's product token, as its own tests and servers expect of a client
+    # that sends its requests, then says who we are ("compatible", as browsers do).
     return (
-        f"shared-ollama/{__version__} ({platform.machine()} {platform.system().lower()}) "
-        f"Python/{platform.python_version()}"
+        f"ollama-python/{_REFERENCE_CLIENT_VERSION} (compatible; shared-ollama/{__version__}; "
+        f"{platform.machine()} {platform.system().lower()}) Python/{platform.python_version()}"
     )
 
 
@@ -223,12 +227,10 @@ class BaseClient:
 
             instrumentation = Instrumentation(project=self.project)
         self._instrumentation = instrumentation
-        merged = {
-            "content-type": "application/json",
-            "accept": "application/json",
-            "user-agent": _user_agent(),
-        }
-        merged.update({key.lower(): value for key, value in (headers or {}).items()})
+        merged = {key.lower(): value for key, value in (headers or {}).items()}
+        merged.setdefault("user-agent", _user_agent())  # a caller's own User-Agent is kept
+        # The API speaks JSON whatever the caller passed (as ollama-python forces it too).
+        merged.update({"content-type": "application/json", "accept": "application/json"})
         token = api_key if api_key is not None else self._settings.api_key
         if token and "authorization" not in merged:
             merged["authorization"] = f"Bearer {token}"
@@ -237,6 +239,12 @@ class BaseClient:
         self._request_headers: dict[str, str] | None = merged
         self._urls: dict[str, httpx.URL] = {}
         self._httpx_timeouts: dict[PhaseTimeouts, httpx.Timeout] = {}
+
+    def _forget_learned_state(self) -> None:
+        """Forget sticky options and the hosts' model listings (the shells add their limits)."""
+        self._sticky = StickyOptions()
+        for route in self._routes:
+            route.forget_listings()
 
     @property
     def base_url(self) -> str:

@@ -164,6 +164,16 @@ class SharedOllamaClient(BaseClient):
 
     # -- lifecycle -------------------------------------------------------------------------
 
+    @property
+    def _client(self) -> httpx.Client:
+        """The underlying ``httpx`` client, under the name ``ollama.Client`` gives it."""
+        return self._http
+
+    def _forget_learned_state(self) -> None:
+        super()._forget_learned_state()
+        for limit, _ in self._limits.values():
+            limit.reset()
+
     def close(self) -> None:
         """Close the connections this client opened (an injected ``http_client`` stays open)."""
         if self._owns_http:
@@ -405,7 +415,7 @@ class SharedOllamaClient(BaseClient):
         *,
         tools: Sequence[Mapping[str, Any] | Any | Callable[..., Any]] | None = None,
         stream: Literal[False] = False,
-        think: bool | Literal["low", "medium", "high"] | None = None,
+        think: bool | str | None = None,
         format: Any = None,
         options: Mapping[str, Any] | Any | None = None,
         keep_alive: float | str | None = None,
@@ -421,7 +431,7 @@ class SharedOllamaClient(BaseClient):
         *,
         tools: Sequence[Mapping[str, Any] | Any | Callable[..., Any]] | None = None,
         stream: Literal[True],
-        think: bool | Literal["low", "medium", "high"] | None = None,
+        think: bool | str | None = None,
         format: Any = None,
         options: Mapping[str, Any] | Any | None = None,
         keep_alive: float | str | None = None,
@@ -437,7 +447,7 @@ class SharedOllamaClient(BaseClient):
         *,
         tools: Sequence[Mapping[str, Any] | Any | Callable[..., Any]] | None = None,
         stream: bool = False,
-        think: bool | Literal["low", "medium", "high"] | None = None,
+        think: bool | str | None = None,
         format: Any = None,
         options: Mapping[str, Any] | Any | None = None,
         keep_alive: float | str | None = None,
@@ -452,7 +462,7 @@ class SharedOllamaClient(BaseClient):
         *,
         tools: Sequence[Mapping[str, Any] | Any | Callable[..., Any]] | None = None,
         stream: bool = False,
-        think: bool | Literal["low", "medium", "high"] | None = None,
+        think: bool | str | None = None,
         format: Any = None,
         options: Mapping[str, Any] | Any | None = None,
         keep_alive: float | str | None = None,
@@ -493,7 +503,7 @@ class SharedOllamaClient(BaseClient):
         template: str | None = None,
         context: Sequence[int] | None = None,
         stream: Literal[False] = False,
-        think: bool | Literal["low", "medium", "high"] | None = None,
+        think: bool | str | None = None,
         raw: bool | None = None,
         format: Any = None,
         images: Sequence[str | bytes | Any] | None = None,
@@ -517,7 +527,7 @@ class SharedOllamaClient(BaseClient):
         template: str | None = None,
         context: Sequence[int] | None = None,
         stream: Literal[True],
-        think: bool | Literal["low", "medium", "high"] | None = None,
+        think: bool | str | None = None,
         raw: bool | None = None,
         format: Any = None,
         images: Sequence[str | bytes | Any] | None = None,
@@ -541,7 +551,7 @@ class SharedOllamaClient(BaseClient):
         template: str | None = None,
         context: Sequence[int] | None = None,
         stream: bool = False,
-        think: bool | Literal["low", "medium", "high"] | None = None,
+        think: bool | str | None = None,
         raw: bool | None = None,
         format: Any = None,
         images: Sequence[str | bytes | Any] | None = None,
@@ -564,7 +574,7 @@ class SharedOllamaClient(BaseClient):
         template: str | None = None,
         context: Sequence[int] | None = None,
         stream: bool = False,
-        think: bool | Literal["low", "medium", "high"] | None = None,
+        think: bool | str | None = None,
         raw: bool | None = None,
         format: Any = None,
         images: Sequence[str | bytes | Any] | None = None,
@@ -706,7 +716,7 @@ class SharedOllamaClient(BaseClient):
         return self._request(call)
 
     def create_blob(self, path: str | PathLike[str]) -> str:
-        """Upload a file as a blob (``POST /api/blobs/<digest>``) unless the server has it.
+        """Upload a file as a blob (``POST /api/blobs/<digest>``), as ``ollama.Client`` does.
 
         Returns:
             The blob's digest, ``sha256:<hex>``, to use in :meth:`create`'s ``files``.
@@ -716,9 +726,6 @@ class SharedOllamaClient(BaseClient):
         url = f"{self._base}/api/blobs/{digest}"
         try:
             auth = self._routes[0].auth or USE_CLIENT_DEFAULT
-            head = self._http.head(url, headers=self._headers, auth=auth)
-            if head.status_code == 200:
-                return digest
             with open_blob(file) as content:
                 response = self._http.post(url, content=content, headers=self._headers, auth=auth)
         except httpx.HTTPError as exc:

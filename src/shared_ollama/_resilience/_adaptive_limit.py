@@ -50,5 +50,10 @@ class AdaptiveLimit:
             self.limit += 1
             self._successes = 0
 
+    def reset(self) -> None:
+        """Forget the busy answers seen so far: back to the maximum (in-flight requests stay counted)."""
+        self.limit = self.maximum
+        self._successes = 0
+
     def __repr__(self) -> str:
         return f"AdaptiveLimit(limit={self.limit}/{self.maximum}, in_flight={self.in_flight})"

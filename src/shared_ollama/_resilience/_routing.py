@@ -94,8 +94,8 @@ class HostState:
     base: str
     breaker: CircuitBreaker
     budget: RetryBudget
-    loaded: LoadedModels = field(default_factory=lambda: _fresh_loaded_models())
-    catalog: ModelCatalog = field(default_factory=lambda: _fresh_catalog())
+    loaded: LoadedModels = field(default_factory=_fresh_loaded_models)
+    catalog: ModelCatalog = field(default_factory=_fresh_catalog)
     auth: httpx.Auth | None = None
     machine: MachineSlots | None = None
     in_flight: int = 0
