@@ -386,7 +386,8 @@ class SharedOllamaClient(BaseClient):
                 for data in response.iter_bytes():
                     for item in state.feed(data):
                         yield item
-                    self._check_deadline(deadline, route)
+                    if deadline is not None:
+                        self._check_deadline(deadline, route)
                 for item in state.finish():
                     yield item
             except httpx.HTTPError as exc:
