@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-TimeoutPhase = Literal["connect", "pool", "write", "first_byte", "between_chunks", "total"]
+TimeoutPhase = Literal["connect", "pool", "write", "first_byte", "between_chunks", "reply", "total"]
 
 __all__ = [
     "CapabilityError",
@@ -105,7 +105,9 @@ class RequestTimeoutError(TransportError):
     Attributes:
         phase: Which deadline passed: ``connect``, ``pool`` (waiting for a free connection),
             ``write``, ``first_byte`` (the model may still be loading), ``between_chunks`` (a
-            stream stalled) or ``total`` (the whole call's deadline).
+            stream stalled, or its body never began after the headers), ``reply`` (a
+            non-streamed reply did not finish within ``TimeoutPolicy.non_stream``) or ``total``
+            (the whole call's deadline).
         timeout: The limit that expired, in seconds, when known.
     """
 

@@ -13,22 +13,24 @@ from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, TypeVar, overload
 
 import httpx
 from httpx import USE_CLIENT_DEFAULT
 
 from shared_ollama._core import _calls
 from shared_ollama._core._async_io import Condition, open_blob, shielded, sleep, wait_for_room
-from shared_ollama._core._base_client import NOT_GIVEN, BaseClient
+from shared_ollama._core._base_client import NOT_GIVEN, BaseClient, CallProgress
 from shared_ollama._core._calls import ApiCall
 from shared_ollama._core._error_mapping import (
     BUSY_STATUSES,
     error_from_exception,
+    error_from_oversize,
     error_from_status,
     timeout_error,
 )
-from shared_ollama._core._reply_limits import DEFAULT_REPLY_LIMITS, ReplyLimits
+from shared_ollama._core._ndjson import OversizeError
+from shared_ollama._core._reply_limits import DEFAULT_REPLY_LIMITS, ReplyBody, ReplyLimits
 from shared_ollama._core._timeouts import PhaseTimeouts
 from shared_ollama._errors import RequestTimeoutError, SharedOllamaError
 from shared_ollama._resilience._adaptive_limit import AdaptiveLimit
@@ -256,16 +258,17 @@ class AsyncSharedOllamaClient(BaseClient):
     async def _with_retries(
         self,
         call: ApiCall[Any],
-        attempt: Callable[[float | None, list[HostState]], Awaitable[T]],
+        attempt: Callable[[float | None, CallProgress], Awaitable[T]],
         observation: CallObservation | None,
     ) -> T:
         """Run ``attempt`` until it succeeds or the retry controller gives up.
 
         The controller (built on the first failure: most calls never need one) decides every
-        wait from the policy, the host's retry budget and the call's deadline.
+        wait from the policy, the host's retry budget and the call's deadline; it is told
+        whether a successful reply had begun (then nothing is retried).
         """
         deadline = self._deadline()
-        tried: list[HostState] = []
+        progress = CallProgress()
         controller: RetryController | None = None
         try:
             if self._gate is not None:
@@ -273,7 +276,7 @@ class AsyncSharedOllamaClient(BaseClient):
             await self._refresh_routes(call)
             while True:
                 try:
-                    result = await attempt(deadline, tried)
+                    result = await attempt(deadline, progress)
                 except SharedOllamaError as exc:  # noqa: PERF203 (one try per attempt)
                     if controller is None:
                         controller = RetryController(
@@ -281,7 +284,7 @@ class AsyncSharedOllamaClient(BaseClient):
                             budget=self._routes[0].budget,
                             deadline=deadline,
                         )
-                    delay = controller.next_delay(exc, first_byte_received=False)
+                    delay = controller.next_delay(exc, first_byte_received=progress.reply_started)
                     if delay is None:
                         raise
                     if observation is not None:
@@ -295,16 +298,43 @@ class AsyncSharedOllamaClient(BaseClient):
                 observation.fail(exc)
             raise
 
+    async def _read_body(self, call: ApiCall[Any], sent: _Sent, *, limit: float | None) -> bytes:
+        """Read a whole body within ``max_reply_bytes`` and the reply's deadline, then close it.
+
+        Reading chunk by chunk (not ``response.read()``) stops a decompression bomb at the size
+        limit and lets the deadline be checked between reads.
+        """
+        deadline, phase = self._reply_deadline(call, sent.deadline)
+        body = ReplyBody(self._reply_limits.max_reply_bytes)
+        try:
+            self._limit_reads(sent.response, limit, deadline)
+            async for data in sent.response.aiter_bytes():
+                body.feed(data)
+                self._check_deadline(deadline, sent.route, phase)
+        except OversizeError as exc:
+            raise error_from_oversize(exc, host=sent.route.base) from None
+        except httpx.HTTPError as exc:
+            raise self._body_failure(exc, call, sent.route, phase) from exc
+        finally:
+            await sent.response.aclose()
+        return body.content()
+
+    async def _refuse(self, call: ApiCall[Any], sent: _Sent) -> NoReturn:
+        """Read an error reply (within the size limit) and raise the error it stands for."""
+        body = await self._read_body(call, sent, limit=sent.phases.read)
+        status = sent.response.status_code
+        raise error_from_status(status, body, model=call.model, host=sent.route.base)
+
     async def _send(
-        self, call: ApiCall[Any], deadline: float | None, tried: list[HostState], *, stream: bool
+        self, call: ApiCall[Any], deadline: float | None, progress: CallProgress
     ) -> _Sent:
         """One attempt: choose a host, take a slot, build, send, and map what failed.
 
-        A plain call hands its slot back once the reply is read; a stream keeps it until the
-        stream ends (``_stream`` hands it back), unless this attempt fails.
+        It returns once a successful reply's headers arrived (its body still to read), holding
+        the slot; the caller hands it back. An error status is read and raised here.
         """
-        route, permit = self._choose(call, tried)
-        tried.append(route)
+        route, permit = self._choose(call, progress.tried)
+        progress.tried.append(route)
         try:
             phases = self._phase_timeouts(call, deadline, route)
             lease = await self._queue(route, phases, permit)
@@ -315,41 +345,40 @@ class AsyncSharedOllamaClient(BaseClient):
                 request = self._build_request(self._http, call, phases, route)
                 try:
                     response = await self._http.send(
-                        request, stream=stream, auth=route.auth or USE_CLIENT_DEFAULT
+                        request, stream=True, auth=route.auth or USE_CLIENT_DEFAULT
                     )
-                    busy = response.status_code in BUSY_STATUSES
-                    if stream and response.status_code >= 400:
-                        try:
-                            body = await response.aread()
-                        finally:
-                            await response.aclose()
-                        raise error_from_status(
-                            response.status_code, body, model=call.model, host=route.base
-                        )
                 except httpx.HTTPError as exc:
                     raise self._map_exception(call, exc, phases, route) from exc
+                status = response.status_code
+                busy = status in BUSY_STATUSES
+                sent = _Sent(response, permit, phases, route, deadline, lease)
+                if status >= 400:
+                    await self._refuse(call, sent)
             except BaseException:
                 await self._give_slot(route, lease, busy=busy)
                 raise
-            if not stream:
-                await self._give_slot(route, lease, busy=busy)
         except BaseException as exc:
             permit.record(exc)
             raise
-        return _Sent(response, permit, phases, route, deadline, lease)
+        progress.reply_started = True
+        if permit.is_probe:  # the server answers: settle the probe now, not when a long body ends
+            permit.success()
+        return sent
 
     async def _attempt(
         self,
         call: ApiCall[T],
         deadline: float | None,
-        tried: list[HostState],
+        progress: CallProgress,
         observation: CallObservation | None,
     ) -> T:
-        sent = await self._send(call, deadline, tried, stream=False)
+        sent = await self._send(call, deadline, progress)
         try:
-            result = self._complete(
-                call, sent.response.status_code, sent.response.content, observation, sent.route
-            )
+            try:
+                body = await self._read_body(call, sent, limit=sent.phases.read)
+            finally:
+                await self._give_slot(sent.route, sent.lease, busy=False)
+            result = self._complete(call, sent.response.status_code, body, observation, sent.route)
         except BaseException as exc:
             sent.permit.record(exc)
             raise
@@ -361,7 +390,7 @@ class AsyncSharedOllamaClient(BaseClient):
         observation = self._observe(call)
         return await self._with_retries(
             call,
-            lambda deadline, tried: self._attempt(call, deadline, tried, observation),
+            lambda deadline, progress: self._attempt(call, deadline, progress, observation),
             observation,
         )
 
@@ -370,7 +399,7 @@ class AsyncSharedOllamaClient(BaseClient):
         observation = self._observe(call)
         opened = await self._with_retries(
             call,
-            lambda deadline, tried: self._send(call, deadline, tried, stream=True),
+            lambda deadline, progress: self._send(call, deadline, progress),
             observation,
         )
         response, permit, route, deadline = (
@@ -381,7 +410,7 @@ class AsyncSharedOllamaClient(BaseClient):
         )
         state = self._stream_state(call, route, observation)
         try:
-            self._limit_reads(response, opened.phases, deadline)
+            self._limit_reads(response, opened.phases.between_chunks, deadline)
             try:
                 async for data in response.aiter_bytes():
                     for item in state.feed(data):
@@ -391,7 +420,7 @@ class AsyncSharedOllamaClient(BaseClient):
                 for item in state.finish():
                     yield item
             except httpx.HTTPError as exc:
-                raise state.failure(exc) from exc
+                raise state.failure(exc, timeout=opened.phases.between_chunks) from exc
             if call.operation is not None and call.model is not None:
                 route.loaded.mark_warm(call.model)
         except BaseException as exc:

@@ -35,7 +35,13 @@ from shared_ollama._core._timeouts import (
     plan_timeouts,
     timeout_policy_from,
 )
-from shared_ollama._errors import CircuitOpenError, ServerError, SharedOllamaError
+from shared_ollama._errors import (
+    CircuitOpenError,
+    RequestTimeoutError,
+    ServerError,
+    SharedOllamaError,
+    TimeoutPhase,
+)
 from shared_ollama._host import OllamaHost, parse_host, resolve_host
 from shared_ollama._json import dumps, loads
 from shared_ollama._resilience._breaker import BreakerState, Permit
@@ -58,7 +64,7 @@ if TYPE_CHECKING:
     from shared_ollama._resilience._machine_slots import MachineSlots
     from shared_ollama.telemetry import CallObservation, Instrumentation
 
-__all__ = ["NOT_GIVEN", "BaseClient", "NotGiven", "forget_learned_state"]
+__all__ = ["NOT_GIVEN", "BaseClient", "CallProgress", "NotGiven", "forget_learned_state"]
 
 T = TypeVar("T")
 
@@ -77,6 +83,20 @@ class NotGiven:
 
 NOT_GIVEN = NotGiven()
 """Sentinel default: ``timeout=NOT_GIVEN`` means our defaults, ``timeout=None`` means no limit."""
+
+
+@dataclasses.dataclass(slots=True)
+class CallProgress:
+    """What one call's attempts have done so far: the facts the retry decision needs.
+
+    Attributes:
+        tried: The hosts attempted, in order (failover skips them).
+        reply_started: Whether a successful reply's headers arrived: the server has done (or is
+            doing) the work, so no later failure of this call is retried, however it ends.
+    """
+
+    tried: list[HostState] = dataclasses.field(default_factory=list)
+    reply_started: bool = False
 
 
 _TRANSITIONS: list[Instrumentation] = []
@@ -344,10 +364,9 @@ class BaseClient:
             route.catalog.update(names)
 
     def _limit_reads(
-        self, response: httpx.Response, phases: PhaseTimeouts, deadline: float | None
+        self, response: httpx.Response, limit: float | None, deadline: float | None
     ) -> None:
-        """After a stream's headers, apply the between-chunks limit to each further read."""
-        limit = phases.between_chunks
+        """After the headers, limit each read of the body to ``limit`` and the time left."""
         if deadline is not None:
             remaining = max(deadline - time.monotonic(), 0.001)
             limit = remaining if limit is None else min(limit, remaining)
@@ -355,10 +374,41 @@ class BaseClient:
         if isinstance(extension, dict):
             extension["read"] = limit
 
-    def _check_deadline(self, deadline: float | None, route: HostState) -> None:
-        """Raise the ``total`` timeout when the call's overall deadline has passed."""
+    def _reply_deadline(
+        self, call: ApiCall[Any], deadline: float | None
+    ) -> tuple[float | None, TimeoutPhase]:
+        """When the reading of this reply's body must end, and the phase named if it does not.
+
+        A stream has only the call's ``total`` (opt-in). A non-streamed reply must also finish
+        within ``non_stream`` seconds of its headers (default 600 s), checked between reads, so a
+        body that trickles one byte at a time cannot run for ever.
+        """
+        ceiling = self._timeouts.non_stream
+        if call.stream or ceiling is None:
+            return deadline, "total"
+        end = time.monotonic() + ceiling
+        if deadline is not None and deadline <= end:
+            return deadline, "total"
+        return end, "reply"
+
+    def _check_deadline(
+        self, deadline: float | None, route: HostState, phase: TimeoutPhase = "total"
+    ) -> None:
+        """Raise the timeout of ``phase`` once ``deadline`` has passed (checked between reads)."""
         if deadline is not None and time.monotonic() > deadline:
-            raise timeout_error("total", timeout=self._timeouts.total, host=route.base)
+            raise self._expired(phase, route)
+
+    def _expired(self, phase: TimeoutPhase, route: HostState) -> RequestTimeoutError:
+        limit = self._timeouts.total if phase == "total" else self._timeouts.non_stream
+        return timeout_error(phase, timeout=limit, host=route.base)
+
+    def _body_failure(
+        self, exc: Exception, call: ApiCall[Any], route: HostState, phase: TimeoutPhase
+    ) -> SharedOllamaError:
+        """Map a failure while reading a non-streamed body (its headers had arrived)."""
+        if isinstance(exc, httpx.TimeoutException):  # each read is capped by the time left
+            return self._expired(phase, route)
+        return error_from_exception(exc, host=route.base, model=call.model, received_bytes=True)
 
     def _stream_state(
         self, call: ApiCall[T], route: HostState, observation: CallObservation | None

@@ -195,8 +195,15 @@ _PHASE_ADVICE: dict[TimeoutPhase, str] = {
         "no reply began in time; the model may still be loading (a cold start can take minutes) "
         "or the server is saturated: raise the first-byte timeout or warm the model first"
     ),
-    "between_chunks": "the stream stalled between chunks; the runner may be hung or starved",
-    "total": "the call's overall deadline passed",
+    "between_chunks": (
+        "the reply stalled after it began (between two chunks, or between its headers and its "
+        "body); the runner may be hung or starved, or a proxy holds the body back"
+    ),
+    "reply": (
+        "the non-streamed reply began but did not finish within TimeoutPolicy.non_stream (the "
+        "server or a proxy trickled it); raise non_stream, or call with stream=True"
+    ),
+    "total": "the call's overall deadline (TimeoutPolicy.total) passed",
 }
 
 

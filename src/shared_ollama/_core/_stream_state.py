@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from typing import Any, Generic, Protocol, TypeVar
 
+import httpx
+
 from shared_ollama._core._calls import ApiCall
 from shared_ollama._core._error_mapping import (
     error_from_exception,
@@ -145,15 +147,20 @@ class StreamState(Generic[T]):
             )
         return items
 
-    def failure(self, exc: Exception) -> SharedOllamaError:
-        """Map a transport or decoding failure during the stream to our error tree."""
+    def failure(self, exc: Exception, *, timeout: float | None = None) -> SharedOllamaError:
+        """Map a transport or decoding failure during the stream to our error tree.
+
+        The stream's headers had arrived, so a stall is ``between_chunks`` (the limit that
+        applied, ``timeout``) even before the first body byte, never ``first_byte``.
+        """
         return error_from_exception(
             exc,
             host=self._host,
             model=self._call.model,
-            received_bytes=self.chunks > 0,
+            received_bytes=self.chunks > 0 or isinstance(exc, httpx.HTTPError),
             partial=self.partial,
             chunks_received=self.chunks,
+            timeout=timeout,
         )
 
     def _accept_line(self, line: bytes) -> T:

@@ -64,6 +64,7 @@ _TIMEOUT_CLASSES: dict[TimeoutPhase, FailureClass] = {
     "write": FailureClass.SERVER_FAULT,
     "first_byte": FailureClass.SERVER_FAULT,
     "between_chunks": FailureClass.BROKEN_STREAM,
+    "reply": FailureClass.BROKEN_STREAM,
     "total": FailureClass.SERVER_FAULT,
 }
 
