@@ -18,9 +18,13 @@ import sys
 from contextlib import ExitStack
 from pathlib import Path
 
-from shared_ollama import SharedOllamaClient, resolve_base_url
-from shared_ollama.daemon._health import check_service_health, ensure_service_running
-from shared_ollama.testing._replay_server import ReplayServer
+from shared_ollama import (
+    SharedOllamaClient,
+    check_service_health,
+    ensure_service_running,
+    resolve_base_url,
+)
+from shared_ollama.testing import ReplayServer
 
 RECORDED_MODEL = "smollm2:135m"
 CASSETTES = Path(__file__).resolve().parent.parent / "cassettes" / "test_api_cassettes"

@@ -1,6 +1,7 @@
 """Write the sync client from the async one: ``python tools/unasync.py`` (``--check`` to compare).
 
-The async client (``src/shared_ollama/_core/_async_client.py``) is the hand-written source.
+The async client (``src/shared_ollama/_core/_async_client.py`` and its I/O shell
+``_async_shell.py``) is the hand-written source of both flavours.
 Removing ``await`` is mechanical where adding it is not, so the sync client is derived from it by
 the generic line rules in :data:`RULES`, in the direction hishel and httpcore take. The few real
 differences between the flavours are functions of the same name in ``_async_io`` and ``_sync_io``,
@@ -21,11 +22,15 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCE = ROOT / "src" / "shared_ollama" / "_core" / "_async_client.py"
-TARGET = ROOT / "src" / "shared_ollama" / "_core" / "_sync_client.py"
+CORE = ROOT / "src" / "shared_ollama" / "_core"
+FILES: tuple[tuple[Path, Path], ...] = (
+    (CORE / "_async_shell.py", CORE / "_sync_shell.py"),
+    (CORE / "_async_client.py", CORE / "_sync_client.py"),
+)
+"""(hand-written async source, generated sync twin)."""
 HEADER = (
-    "The hand-written source of both clients: ``python tools/unasync.py`` writes ``_sync_client.py``.",
-    "Generated from ``_async_client.py`` by ``python tools/unasync.py``: do not edit by hand.",
+    "Hand-written source: ``python tools/unasync.py`` writes the sync twin of this file.",
+    "Generated from its async twin by ``python tools/unasync.py``: do not edit by hand.",
 )
 
 RULES: tuple[tuple[str, str], ...] = (
@@ -40,38 +45,41 @@ RULES: tuple[tuple[str, str], ...] = (
     (r"\bAsynchronous\b", "Synchronous"),
     (r"\bAsync(\w+)", r"\1"),  # AsyncSharedOllamaClient, httpx.AsyncClient, AsyncBaseTransport
     (r"\ba(close|read|iter_bytes|require|acquire)\(", r"\1("),  # httpx's a-prefixed methods
-    (r"\b_async_io\b", "_sync_io"),
+    (r"\b_async_(io|shell)\b", r"_sync_\1"),
 )
 """(pattern, replacement) applied to each line, in order."""
 
 
-def unasync(source: str) -> str:
-    """The sync client's source from the async client's ``source``.
+def unasync(*sources: str) -> list[str]:
+    """The sync twins of the async ``sources``, in order.
 
     Raises:
-        ValueError: A rule changed no line (delete it, or fix the source it was written for).
+        ValueError: A source lost its header line, or a rule changed no line of any source
+            (delete the rule, or fix the source it was written for).
     """
-    if HEADER[0] not in source:
-        raise ValueError(f"the async source lost its header line {HEADER[0]!r}")
-    source = source.replace(HEADER[0], HEADER[1])
-    lines = source.splitlines(keepends=True)
+    files: list[list[str]] = []
+    for source in sources:
+        if HEADER[0] not in source:
+            raise ValueError(f"an async source lost its header line {HEADER[0]!r}")
+        files.append(source.replace(HEADER[0], HEADER[1]).splitlines(keepends=True))
     for pattern, replacement in RULES:
         compiled = re.compile(pattern)
         used = False
-        for index, line in enumerate(lines):
-            new = compiled.sub(replacement, line)
-            if new != line:
-                lines[index] = new
-                used = True
+        for lines in files:
+            for index, line in enumerate(lines):
+                new = compiled.sub(replacement, line)
+                if new != line:
+                    lines[index] = new
+                    used = True
         if not used:
             raise ValueError(f"the rule {pattern!r} changed nothing: remove it or fix the source")
-    return "".join(lines)
+    return ["".join(lines) for lines in files]
 
 
-def _ruff(*args: str, source: str) -> str:
+def _ruff(*args: str, source: str, target: Path) -> str:
     ruff = Path(sys.executable).with_name("ruff")
     result = subprocess.run(  # noqa: S603 (our own venv's ruff on our own source)
-        [str(ruff), *args, "--stdin-filename", str(TARGET), "-"],
+        [str(ruff), *args, "--stdin-filename", str(target), "-"],
         input=source,
         capture_output=True,
         text=True,
@@ -80,26 +88,32 @@ def _ruff(*args: str, source: str) -> str:
     return result.stdout
 
 
-def generate(source: str) -> str:
-    """The sync client as committed: unasynced, imports sorted, formatted by ruff."""
-    sorted_imports = _ruff("check", "--select", "I", "--fix", "--quiet", source=unasync(source))
-    return _ruff("format", source=sorted_imports)
+def generate() -> dict[Path, str]:
+    """Each generated file as committed: unasynced, imports sorted, formatted by ruff."""
+    sources = [source.read_text(encoding="utf-8") for source, _ in FILES]
+    generated = {}
+    for (_, target), text in zip(FILES, unasync(*sources), strict=True):
+        fixed = _ruff("check", "--select", "I", "--fix", "--quiet", source=text, target=target)
+        generated[target] = _ruff("format", source=fixed, target=target)
+    return generated
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Write the sync client, or with ``--check`` exit 1 when the committed one differs."""
+    """Write the sync files, or with ``--check`` exit 1 when a committed one differs."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="compare, do not write")
     args = parser.parse_args(argv)
-    generated = generate(SOURCE.read_text(encoding="utf-8"))
-    if args.check:
-        if TARGET.read_text(encoding="utf-8") != generated:
-            print(f"{TARGET.relative_to(ROOT)} is stale: run python tools/unasync.py")
-            return 1
-        return 0
-    TARGET.write_text(generated, encoding="utf-8")
-    print(f"wrote {TARGET.relative_to(ROOT)}")
-    return 0
+    stale = 0
+    for target, text in generate().items():
+        name = target.relative_to(ROOT)
+        if args.check:
+            if target.read_text(encoding="utf-8") != text:
+                print(f"{name} is stale: run python tools/unasync.py")
+                stale = 1
+            continue
+        target.write_text(text, encoding="utf-8")
+        print(f"wrote {name}")
+    return stale
 
 
 if __name__ == "__main__":

@@ -5,9 +5,7 @@ A typed, resilient, drop-in replacement for the ``ollama`` client: swap
 :class:`AsyncSharedOllamaClient`) and keep your code.
 """
 
-import builtins
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from shared_ollama._core._async_client import AsyncSharedOllamaClient
 from shared_ollama._core._base_client import NOT_GIVEN
@@ -46,6 +44,7 @@ from shared_ollama._errors import (
     TransportError,
 )
 from shared_ollama._host import OllamaHost, get_ollama_base_url, parse_host, resolve_base_url
+from shared_ollama._lazy import lazy_module_attributes
 from shared_ollama._resilience._breaker import BreakerState
 from shared_ollama._resilience._classify import FailureClass, classify
 from shared_ollama._resilience._health_gate import HealthGate
@@ -80,105 +79,46 @@ from shared_ollama.daemon._health import (
     ServiceHealth,
     acheck_service_health,
     check_service_health,
-    ensure_service_running,
     wait_until_ready,
 )
 
 if TYPE_CHECKING:
-    from shared_ollama.daemon._binary import OllamaBinaryNotFoundError, find_ollama_binary
-    from shared_ollama.daemon._files import DaemonSettings
-    from shared_ollama.daemon._process import DaemonInfo, StopResult, start_daemon, stop_daemon
-    from shared_ollama.daemon._serve_env import (
-        MachineInfo,
-        ServeEnvironment,
-        memory_budget_bytes,
-        serve_environment,
-    )
-    from shared_ollama.daemon._status import DaemonStatus, daemon_status
-    from shared_ollama.daemon._warm import WarmResult, warm_models
-    from shared_ollama.plugins._discovery import (
-        PluginError,
-        PluginInfo,
-        PluginLoadError,
-        PluginNotFoundError,
-        PluginWarning,
-        configure_llama_index,
-        init_chat_model,
-        list_plugins,
-        load_plugin,
-    )
-    from shared_ollama.plugins._discovery import create as create_plugin
-    from shared_ollama.telemetry import (
-        CallObservation,
-        CaptureMode,
-        Instrumentation,
-        JsonlSink,
-        PerformanceRecord,
-        PerformanceRecorder,
-        UsageSummary,
-        read_records,
-        summarize_usage,
-        usage_to_csv,
-        usage_to_json,
-    )
-    from shared_ollama.testing._replay_server import ReplayServer
+    from shared_ollama.daemon import ensure_service_running
 
+# Loaded on first use: `import shared_ollama` stays cheap (it is measured against `import ollama`).
+_LAZY = {"ensure_service_running": "shared_ollama.daemon._ensure:ensure_service_running"}
 
-# Daemon, plugin and replay helpers load on first use: `import shared_ollama` stays cheap.
-_LAZY: dict[str, tuple[str, str]] = {
-    "CallObservation": ("shared_ollama.telemetry", "CallObservation"),
-    "CaptureMode": ("shared_ollama.telemetry", "CaptureMode"),
-    "Instrumentation": ("shared_ollama.telemetry", "Instrumentation"),
-    "JsonlSink": ("shared_ollama.telemetry", "JsonlSink"),
-    "PerformanceRecord": ("shared_ollama.telemetry", "PerformanceRecord"),
-    "PerformanceRecorder": ("shared_ollama.telemetry", "PerformanceRecorder"),
-    "UsageSummary": ("shared_ollama.telemetry", "UsageSummary"),
-    "read_records": ("shared_ollama.telemetry", "read_records"),
-    "summarize_usage": ("shared_ollama.telemetry", "summarize_usage"),
-    "usage_to_csv": ("shared_ollama.telemetry", "usage_to_csv"),
-    "usage_to_json": ("shared_ollama.telemetry", "usage_to_json"),
-    "DaemonInfo": ("shared_ollama.daemon._process", "DaemonInfo"),
-    "DaemonSettings": ("shared_ollama.daemon._files", "DaemonSettings"),
-    "DaemonStatus": ("shared_ollama.daemon._status", "DaemonStatus"),
-    "MachineInfo": ("shared_ollama.daemon._serve_env", "MachineInfo"),
-    "OllamaBinaryNotFoundError": ("shared_ollama.daemon._binary", "OllamaBinaryNotFoundError"),
-    "PluginError": ("shared_ollama.plugins._discovery", "PluginError"),
-    "PluginInfo": ("shared_ollama.plugins._discovery", "PluginInfo"),
-    "PluginLoadError": ("shared_ollama.plugins._discovery", "PluginLoadError"),
-    "PluginNotFoundError": ("shared_ollama.plugins._discovery", "PluginNotFoundError"),
-    "PluginWarning": ("shared_ollama.plugins._discovery", "PluginWarning"),
-    "ReplayServer": ("shared_ollama.testing._replay_server", "ReplayServer"),
-    "ServeEnvironment": ("shared_ollama.daemon._serve_env", "ServeEnvironment"),
-    "StopResult": ("shared_ollama.daemon._process", "StopResult"),
-    "WarmResult": ("shared_ollama.daemon._warm", "WarmResult"),
-    "configure_llama_index": ("shared_ollama.plugins._discovery", "configure_llama_index"),
-    "create_plugin": ("shared_ollama.plugins._discovery", "create"),
-    "daemon_status": ("shared_ollama.daemon._status", "daemon_status"),
-    "find_ollama_binary": ("shared_ollama.daemon._binary", "find_ollama_binary"),
-    "init_chat_model": ("shared_ollama.plugins._discovery", "init_chat_model"),
-    "list_plugins": ("shared_ollama.plugins._discovery", "list_plugins"),
-    "load_plugin": ("shared_ollama.plugins._discovery", "load_plugin"),
-    "memory_budget_bytes": ("shared_ollama.daemon._serve_env", "memory_budget_bytes"),
-    "serve_environment": ("shared_ollama.daemon._serve_env", "serve_environment"),
-    "start_daemon": ("shared_ollama.daemon._process", "start_daemon"),
-    "stop_daemon": ("shared_ollama.daemon._process", "stop_daemon"),
-    "warm_models": ("shared_ollama.daemon._warm", "warm_models"),
-}
+# Old top-level names, now in their namespaces: they resolve with a DeprecationWarning.
+_MOVED = {
+    **{
+        name: f"shared_ollama.daemon:{name}"
+        for name in (
+            "DaemonInfo", "DaemonSettings", "DaemonStatus", "MachineInfo",
+            "OllamaBinaryNotFoundError", "ServeEnvironment", "StopResult", "WarmResult",
+            "daemon_status", "find_ollama_binary", "memory_budget_bytes", "serve_environment",
+            "start_daemon", "stop_daemon", "warm_models",
+        )
+    },
+    **{
+        name: f"shared_ollama.telemetry:{name}"
+        for name in (
+            "CallObservation", "CaptureMode", "Instrumentation", "JsonlSink", "PerformanceRecord",
+            "PerformanceRecorder", "UsageSummary", "read_records", "summarize_usage",
+            "usage_to_csv", "usage_to_json",
+        )
+    },
+    **{
+        name: f"shared_ollama.plugins:{name}"
+        for name in (
+            "PluginError", "PluginInfo", "PluginLoadError", "PluginNotFoundError", "PluginWarning",
+            "configure_llama_index", "init_chat_model", "list_plugins", "load_plugin",
+        )
+    },
+    "create_plugin": "shared_ollama.plugins:create",
+    "ReplayServer": "shared_ollama.testing:ReplayServer",
+}  # fmt: skip
 
-
-def __getattr__(name: str) -> Any:
-    """Import the lazily loaded public names on first access."""
-    try:
-        module_name, attribute = _LAZY[name]
-    except KeyError:
-        raise AttributeError(f"module 'shared_ollama' has no attribute {name!r}") from None
-    value = getattr(importlib.import_module(module_name), attribute)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> builtins.list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_module_attributes(__name__, _LAZY, moved=_MOVED, listed=globals())
 
 
 Client = SharedOllamaClient
@@ -193,15 +133,10 @@ __all__ = [
     "BaseGenerateResponse",
     "BreakerPolicy",
     "BreakerState",
-    "CallObservation",
     "CapabilityError",
-    "CaptureMode",
     "ChatResponse",
     "CircuitOpenError",
     "Client",
-    "DaemonInfo",
-    "DaemonSettings",
-    "DaemonStatus",
     "EmbedResponse",
     "EmbeddingsResponse",
     "FailureClass",
@@ -209,37 +144,24 @@ __all__ = [
     "GenerateResponse",
     "HealthGate",
     "Image",
-    "Instrumentation",
     "InvalidRequestError",
-    "JsonlSink",
     "KeepAlive",
     "ListResponse",
     "Logprob",
-    "MachineInfo",
     "Message",
     "ModelDetails",
     "ModelNotFoundError",
-    "OllamaBinaryNotFoundError",
     "OllamaHost",
     "OllamaUnavailableError",
     "Options",
-    "PerformanceRecord",
-    "PerformanceRecorder",
-    "PluginError",
-    "PluginInfo",
-    "PluginLoadError",
-    "PluginNotFoundError",
-    "PluginWarning",
     "ProcessResponse",
     "ProgressResponse",
-    "ReplayServer",
     "ReplyLimits",
     "ReplyTooLargeError",
     "RequestError",
     "RequestTimeoutError",
     "ResponseError",
     "RetryPolicy",
-    "ServeEnvironment",
     "ServerBusyError",
     "ServerError",
     "ServiceHealth",
@@ -247,7 +169,6 @@ __all__ = [
     "SharedOllamaError",
     "ShowResponse",
     "StatusResponse",
-    "StopResult",
     "StreamInterruptedError",
     "SubscriptableModel",
     "ThinkLevel",
@@ -256,47 +177,29 @@ __all__ = [
     "Tool",
     "ToolCall",
     "TransportError",
-    "UsageSummary",
     "VersionResponse",
-    "WarmResult",
     "__version__",
     "acheck_service_health",
     "chat",
     "check_service_health",
     "classify",
-    "configure_llama_index",
     "copy",
     "create",
-    "create_plugin",
-    "daemon_status",
     "delete",
     "embed",
     "embeddings",
     "ensure_service_running",
-    "find_ollama_binary",
     "generate",
     "get_ollama_base_url",
-    "init_chat_model",
     "is_testing",
     "list",
-    "list_plugins",
-    "load_plugin",
-    "memory_budget_bytes",
     "parse_host",
     "ps",
     "pull",
     "push",
-    "read_records",
     "resolve_base_url",
-    "serve_environment",
     "set_testing",
     "show",
-    "start_daemon",
-    "stop_daemon",
-    "summarize_usage",
     "tool_from_function",
-    "usage_to_csv",
-    "usage_to_json",
     "wait_until_ready",
-    "warm_models",
 ]

@@ -24,9 +24,9 @@ import pytest
 
 from shared_ollama._cli._app import main
 from shared_ollama._errors import ModelNotFoundError, OllamaUnavailableError
+from shared_ollama.daemon import check_service_health, ensure_service_running
 from shared_ollama.daemon._binary import OllamaBinaryNotFoundError, find_ollama_binary
 from shared_ollama.daemon._files import DaemonSettings, read_record
-from shared_ollama.daemon._health import check_service_health, ensure_service_running
 from shared_ollama.daemon._process import start_daemon, stop_daemon
 from shared_ollama.daemon._status import daemon_status
 from shared_ollama.daemon._warm import warm_models
@@ -187,7 +187,7 @@ def test_real_daemon_restarts_after_a_crash(sandbox: Sandbox) -> None:
 
 RACER = """
 import json
-from shared_ollama.daemon._health import ensure_service_running
+from shared_ollama.daemon import ensure_service_running
 health = ensure_service_running(start=True, deadline_s={deadline})
 print(json.dumps(health.to_dict()))
 """

@@ -10,12 +10,12 @@ import pytest
 
 from shared_ollama._errors import ModelNotFoundError, OllamaUnavailableError
 from shared_ollama._resilience._health_gate import HealthGate
+from shared_ollama.daemon._ensure import ensure_service_running
 from shared_ollama.daemon._health import (
     ServiceHealth,
     acheck_service_health,
     check_service_health,
     describe_failure,
-    ensure_service_running,
     list_model_names,
     model_is_present,
     probe_exchange,

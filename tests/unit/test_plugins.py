@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from shared_ollama.plugins._command import configure_plugins_parser, run_plugins
 from shared_ollama.plugins._discovery import (
     DISABLED_PLUGINS_VARIABLE,
     DisabledPlugins,
@@ -20,17 +21,17 @@ from shared_ollama.plugins._discovery import (
     PluginLoadError,
     PluginNotFoundError,
     PluginWarning,
-    configure_llama_index,
-    configure_plugins_parser,
     create,
     disabled_plugins_from_environment,
-    init_chat_model,
     list_plugins,
     load_plugin,
-    parse_chat_model_spec,
     parse_disabled_plugins,
-    run_plugins,
     suggest_distribution,
+)
+from shared_ollama.plugins._frameworks import (
+    configure_llama_index,
+    init_chat_model,
+    parse_chat_model_spec,
 )
 
 RECORDER = """\

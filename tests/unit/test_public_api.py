@@ -2,33 +2,29 @@
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
+
+import pytest
 
 import shared_ollama
 
 PUBLIC = {
-    "NOT_GIVEN", "AsyncClient", "AsyncSharedOllamaClient", "BaseGenerateResponse", "BreakerPolicy",
-    "BreakerState", "CapabilityError", "ChatResponse", "CircuitOpenError", "Client", "EmbedResponse",
-    "EmbeddingsResponse", "FailureClass", "Format", "GenerateResponse", "Image", "InvalidRequestError",
-    "KeepAlive", "ListResponse", "Logprob", "Message", "ModelDetails", "ModelNotFoundError",
-    "OllamaHost", "OllamaUnavailableError", "Options", "ProcessResponse", "ProgressResponse",
-    "RequestError", "RequestTimeoutError", "ResponseError", "RetryPolicy", "ServerBusyError",
-    "ServerError", "SharedOllamaClient", "SharedOllamaError", "ShowResponse", "StatusResponse",
-    "StreamInterruptedError", "SubscriptableModel", "ThinkLevel", "TimeoutPolicy", "TokenLogprob",
-    "Tool", "ToolCall", "TransportError", "VersionResponse", "__version__", "classify",
-    "get_ollama_base_url", "is_testing", "parse_host", "resolve_base_url", "set_testing",
-    "tool_from_function", "CallObservation", "CaptureMode", "Instrumentation", "JsonlSink",
-    "PerformanceRecord", "PerformanceRecorder", "UsageSummary", "read_records", "summarize_usage",
-    "usage_to_csv", "usage_to_json", "PluginError", "PluginInfo", "PluginLoadError",
-    "PluginNotFoundError", "PluginWarning", "ReplayServer", "configure_llama_index",
-    "create_plugin", "init_chat_model", "list_plugins", "load_plugin", "DaemonInfo",
-    "DaemonSettings", "DaemonStatus", "HealthGate", "MachineInfo", "OllamaBinaryNotFoundError",
-    "ServeEnvironment", "ServiceHealth", "StopResult", "WarmResult", "acheck_service_health",
-    "check_service_health", "daemon_status", "ensure_service_running", "find_ollama_binary",
-    "memory_budget_bytes", "serve_environment", "start_daemon", "stop_daemon",
-    "wait_until_ready", "warm_models", "ReplyLimits", "ReplyTooLargeError", "chat", "copy", "create", "delete", "embed", "embeddings",
-    "generate", "list", "ps", "pull", "push", "show",
+    "AsyncClient", "AsyncSharedOllamaClient", "BaseGenerateResponse", "BreakerPolicy",
+    "BreakerState", "CapabilityError", "ChatResponse", "CircuitOpenError", "Client",
+    "EmbedResponse", "EmbeddingsResponse", "FailureClass", "Format", "GenerateResponse",
+    "HealthGate", "Image", "InvalidRequestError", "KeepAlive", "ListResponse", "Logprob",
+    "Message", "ModelDetails", "ModelNotFoundError", "NOT_GIVEN", "OllamaHost",
+    "OllamaUnavailableError", "Options", "ProcessResponse", "ProgressResponse", "ReplyLimits",
+    "ReplyTooLargeError", "RequestError", "RequestTimeoutError", "ResponseError", "RetryPolicy",
+    "ServerBusyError", "ServerError", "ServiceHealth", "SharedOllamaClient", "SharedOllamaError",
+    "ShowResponse", "StatusResponse", "StreamInterruptedError", "SubscriptableModel", "ThinkLevel",
+    "TimeoutPolicy", "TokenLogprob", "Tool", "ToolCall", "TransportError", "VersionResponse",
+    "__version__", "acheck_service_health", "chat", "check_service_health", "classify", "copy",
+    "create", "delete", "embed", "embeddings", "ensure_service_running", "generate",
+    "get_ollama_base_url", "is_testing", "list", "parse_host", "ps", "pull", "push",
+    "resolve_base_url", "set_testing", "show", "tool_from_function", "wait_until_ready",
 }  # fmt: skip
 
 
@@ -42,6 +38,64 @@ def test_public_api_names_all_resolve() -> None:
     """Every name in __all__ exists on the package."""
     missing = [name for name in shared_ollama.__all__ if not hasattr(shared_ollama, name)]
     assert missing == []
+
+
+MOVED = {
+    "shared_ollama.daemon": (
+        "DaemonInfo", "DaemonSettings", "DaemonStatus", "MachineInfo", "OllamaBinaryNotFoundError",
+        "ServeEnvironment", "StopResult", "WarmResult", "daemon_status", "find_ollama_binary",
+        "memory_budget_bytes", "serve_environment", "start_daemon", "stop_daemon", "warm_models",
+    ),
+    "shared_ollama.telemetry": (
+        "CallObservation", "CaptureMode", "Instrumentation", "JsonlSink", "PerformanceRecord",
+        "PerformanceRecorder", "UsageSummary", "read_records", "summarize_usage", "usage_to_csv",
+        "usage_to_json",
+    ),
+    "shared_ollama.plugins": (
+        "PluginError", "PluginInfo", "PluginLoadError", "PluginNotFoundError", "PluginWarning",
+        "configure_llama_index", "init_chat_model", "list_plugins", "load_plugin",
+    ),
+    "shared_ollama.testing": ("ReplayServer",),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("namespace", "name"), [(ns, name) for ns, names in MOVED.items() for name in names]
+)
+def test_moved_top_level_name_warns_and_names_its_new_place(namespace: str, name: str) -> None:
+    """An old top-level name still works for one release, with a warning saying where it went."""
+    with pytest.warns(DeprecationWarning, match=rf"{namespace}\.{name}; import it from there"):
+        value = getattr(shared_ollama, name)
+    assert value is getattr(importlib.import_module(namespace), name)
+    assert name not in shared_ollama.__all__
+    assert name not in dir(shared_ollama)
+
+
+def test_create_plugin_moved_to_plugins_create() -> None:
+    """``create_plugin`` is ``shared_ollama.plugins.create`` now."""
+    with pytest.warns(DeprecationWarning, match=r"shared_ollama\.plugins\.create"):
+        old = shared_ollama.create_plugin
+    assert old is shared_ollama.plugins.create
+
+
+@pytest.mark.parametrize("namespace", list(MOVED))
+def test_namespace_all_resolves(namespace: str) -> None:
+    """Each public namespace's ``__all__`` names all load."""
+    module = importlib.import_module(namespace)
+    missing = [name for name in module.__all__ if not hasattr(module, name)]
+    assert missing == []
+
+
+def test_unknown_name_is_an_attribute_error() -> None:
+    """A name that never existed is still an AttributeError, not a warning."""
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        shared_ollama.nope  # noqa: B018
+
+
+def test_module_level_functions_are_named_for_the_client_methods() -> None:
+    """``shared_ollama.chat`` and friends forward to the default client's method of that name."""
+    assert shared_ollama.chat.__name__ == "chat"
+    assert "SharedOllamaClient.generate" in (shared_ollama.generate.__doc__ or "")
 
 
 def test_drop_in_aliases_match_ollama_names() -> None:

@@ -25,20 +25,22 @@ def unasync() -> ModuleType:
 
 
 def test_sync_client_matches_generator_output(unasync: ModuleType) -> None:
-    """Editing _async_client.py without running tools/unasync.py fails here."""
-    expected = unasync.generate(unasync.SOURCE.read_text(encoding="utf-8"))
-    assert unasync.TARGET.read_text(encoding="utf-8") == expected, (
-        "src/shared_ollama/_core/_sync_client.py is stale: run python tools/unasync.py"
-    )
+    """Editing the async client without running tools/unasync.py fails here."""
+    for target, expected in unasync.generate().items():
+        assert target.read_text(encoding="utf-8") == expected, (
+            f"{target.name} is stale: run python tools/unasync.py"
+        )
 
 
 def test_unasync_fails_on_a_rule_that_changes_nothing(unasync: ModuleType) -> None:
     """A rule left over after the source changed is named, so the list cannot rot."""
-    source = unasync.SOURCE.read_text(encoding="utf-8").replace("aiter_bytes(", "chunks(")
-    source = source.replace("aread(", "body(").replace("aclose(", "shut(")
-    source = source.replace("arequire(", "check(").replace("aacquire(", "take(")
+    sources = []
+    for source, _ in unasync.FILES:
+        text = source.read_text(encoding="utf-8").replace("aiter_bytes(", "chunks(")
+        text = text.replace("aread(", "body(").replace("aclose(", "shut(")
+        sources.append(text.replace("arequire(", "check(").replace("aacquire(", "take("))
     with pytest.raises(ValueError, match=r"changed nothing"):
-        unasync.unasync(source)
+        unasync.unasync(*sources)
 
 
 def test_unasync_rewrites_the_generic_forms(unasync: ModuleType) -> None:
@@ -57,7 +59,7 @@ def test_unasync_rewrites_the_generic_forms(unasync: ModuleType) -> None:
         "            async for item in await f():\n"
         "                await item.aclose()\n"
     )
-    out = unasync.unasync(source)
+    [out] = unasync.unasync(source)
     assert out.startswith(f'"""{unasync.HEADER[1]}"""')
     code = out.split("\n", 1)[1]
     assert "async" not in code.replace("_sync_io", "")

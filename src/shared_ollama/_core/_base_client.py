@@ -25,6 +25,7 @@ from shared_ollama._core._error_mapping import (
     error_from_stream_line,
     timeout_error,
 )
+from shared_ollama._core._listings import listed_models, model_name
 from shared_ollama._core._reply_limits import DEFAULT_REPLY_LIMITS, ReplyLimits
 from shared_ollama._core._sticky_options import StickyOptions
 from shared_ollama._core._stream_state import StreamState
@@ -347,14 +348,11 @@ class BaseClient:
         names: list[str] | None = None
         if body is not None:
             try:
-                entries = loads(body).get("models") or []
-                names = [
-                    name
-                    for entry in entries
-                    if isinstance(name := entry.get("model") or entry.get("name"), str)
-                ]
-            except (ValueError, AttributeError, TypeError):
-                names = None
+                models = listed_models(loads(body))
+            except ValueError:
+                models = None
+            if models is not None:
+                names = [name for entry in models if (name := model_name(entry))]
         if path == "/api/ps":
             if names is None:
                 route.loaded.mark_unknown()

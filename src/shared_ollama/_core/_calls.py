@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, Literal, TypeVar, cast
 
@@ -95,7 +95,6 @@ class ApiCall(Generic[T]):
     model: str | None = None
     partial: PartialKind | None = None
     empty_ok: bool = False
-    headers: Mapping[str, str] = field(default_factory=dict)
     parse_line: Callable[[bytes], T] | None = None
 
 

@@ -8,7 +8,7 @@ every call in the process; for settings of your own, create a :class:`SharedOlla
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shared_ollama._core._sync_client import SharedOllamaClient
 
@@ -49,61 +49,38 @@ def default_client() -> SharedOllamaClient:
     return _client[0]
 
 
-def chat(*args: Any, **kwargs: Any) -> Any:
-    """:meth:`SharedOllamaClient.chat` on the default client (the ``ollama.chat`` twin)."""
-    return default_client().chat(*args, **kwargs)
+_METHODS = (
+    "chat", "copy", "create", "delete", "embed", "embeddings", "generate", "list", "ps", "pull",
+    "push", "show",
+)  # fmt: skip
 
 
-def generate(*args: Any, **kwargs: Any) -> Any:
-    """:meth:`SharedOllamaClient.generate` on the default client."""
-    return default_client().generate(*args, **kwargs)
+def _forward(name: str) -> Any:
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return getattr(default_client(), name)(*args, **kwargs)
+
+    call.__name__ = call.__qualname__ = name
+    call.__doc__ = (
+        f":meth:`SharedOllamaClient.{name}` on the default client (the ``ollama.{name}`` twin)."
+    )
+    return call
 
 
-def embed(*args: Any, **kwargs: Any) -> Any:
-    """:meth:`SharedOllamaClient.embed` on the default client."""
-    return default_client().embed(*args, **kwargs)
-
-
-def embeddings(*args: Any, **kwargs: Any) -> Any:
-    """:meth:`SharedOllamaClient.embeddings` on the default client."""
-    return default_client().embeddings(*args, **kwargs)
-
-
-def pull(*args: Any, **kwargs: Any) -> Any:
-    """:meth:`SharedOllamaClient.pull` on the default client."""
-    return default_client().pull(*args, **kwargs)
-
-
-def push(*args: Any, **kwargs: Any) -> Any:
-    """:meth:`SharedOllamaClient.push` on the default client."""
-    return default_client().push(*args, **kwargs)
-
-
-def create(*args: Any, **kwargs: Any) -> Any:
-    """:meth:`SharedOllamaClient.create` on the default client."""
-    return default_client().create(*args, **kwargs)
-
-
-def list() -> Any:
-    """:meth:`SharedOllamaClient.list` on the default client."""
-    return default_client().list()
-
-
-def show(model: str) -> Any:
-    """:meth:`SharedOllamaClient.show` on the default client."""
-    return default_client().show(model)
-
-
-def ps() -> Any:
-    """:meth:`SharedOllamaClient.ps` on the default client."""
-    return default_client().ps()
-
-
-def copy(source: str, destination: str) -> Any:
-    """:meth:`SharedOllamaClient.copy` on the default client."""
-    return default_client().copy(source, destination)
-
-
-def delete(model: str) -> Any:
-    """:meth:`SharedOllamaClient.delete` on the default client."""
-    return default_client().delete(model)
+if TYPE_CHECKING:  # the client's own signatures, ``stream`` overloads included
+    _typed = SharedOllamaClient()  # never built: type checkers read its methods
+    chat = _typed.chat
+    copy = _typed.copy
+    create = _typed.create
+    delete = _typed.delete
+    embed = _typed.embed
+    embeddings = _typed.embeddings
+    generate = _typed.generate
+    list = _typed.list
+    ps = _typed.ps
+    pull = _typed.pull
+    push = _typed.push
+    show = _typed.show
+else:
+    chat, copy, create, delete, embed, embeddings, generate, list, ps, pull, push, show = (
+        _forward(name) for name in _METHODS
+    )

@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from shared_ollama._errors import SharedOllamaError
 from shared_ollama._host import HOST_VARIABLES, OllamaHost, resolve_host
+from shared_ollama._json import json_ready
 from shared_ollama.daemon._binary import INSTALL_HINT, OllamaBinaryNotFoundError, find_ollama_binary
 from shared_ollama.daemon._health import ServiceHealth, check_service_health, list_model_names
 from shared_ollama.daemon._serve_env import (
@@ -55,13 +56,7 @@ class Check:
 
     def to_dict(self) -> dict[str, Any]:
         """The check as plain JSON-ready data."""
-        return {
-            "name": self.name,
-            "level": self.level,
-            "detail": self.detail,
-            "fix": self.fix,
-            "data": self.data,
-        }
+        return json_ready(self)  # type: ignore[no-any-return]
 
 
 def binary_version(binary: Path) -> str | None:

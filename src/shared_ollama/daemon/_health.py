@@ -15,14 +15,16 @@ model is missing.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Generator, Iterable, Mapping
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
-from shared_ollama._errors import ModelNotFoundError, OllamaUnavailableError
+from shared_ollama._core._listings import listed_models, model_name
+from shared_ollama._errors import OllamaUnavailableError
 from shared_ollama._host import mask_url, resolve_host
+from shared_ollama._json import json_ready
 
 __all__ = [
     "DEFAULT_HEALTH_TIMEOUT_S",
@@ -32,11 +34,9 @@ __all__ = [
     "acheck_service_health",
     "check_service_health",
     "describe_failure",
-    "ensure_service_running",
     "health_from_answers",
     "list_model_names",
     "model_is_present",
-    "parse_model_entries",
     "probe_exchange",
     "wait_until_ready",
 ]
@@ -69,14 +69,7 @@ class ServiceHealth:
 
     def to_dict(self) -> dict[str, Any]:
         """The status as plain JSON-ready data."""
-        return {
-            "up": self.up,
-            "base_url": self.base_url,
-            "version": self.version,
-            "latency_s": self.latency_s,
-            "loaded_models": list(self.loaded_models),
-            "error": self.error,
-        }
+        return json_ready(self)  # type: ignore[no-any-return]
 
 
 # --- pure core --------------------------------------------------------------------------------
@@ -115,18 +108,6 @@ def _json_object(response: httpx.Response) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def parse_model_entries(payload: Mapping[str, Any] | None) -> list[dict[str, Any]]:
-    """The ``models`` list of a ``/api/ps`` or ``/api/tags`` answer, keeping only objects."""
-    models = (payload or {}).get("models")
-    if not isinstance(models, list):
-        return []
-    return [m for m in models if isinstance(m, dict)]
-
-
-def _model_name(entry: Mapping[str, Any]) -> str:
-    return str(entry.get("name") or entry.get("model") or "")
-
-
 def health_from_answers(
     base_url: str,
     version: httpx.Response,
@@ -158,7 +139,7 @@ def health_from_answers(
     loaded: tuple[str, ...] = ()
     error = None
     if isinstance(ps, httpx.Response) and ps.status_code == 200:
-        loaded = tuple(_model_name(m) for m in parse_model_entries(_json_object(ps)))
+        loaded = tuple(model_name(m) for m in listed_models(_json_object(ps)) or [])
     elif isinstance(ps, httpx.Response):
         error = f"{base_url}/api/ps answered HTTP {ps.status_code}: loaded models unknown"
     elif isinstance(ps, Exception):
@@ -316,7 +297,7 @@ def list_model_names(
             "check the server's log (`shared-ollama status`)",
             host=shown,
         )
-    return [_model_name(m) for m in parse_model_entries(_json_object(response))]
+    return [model_name(m) for m in listed_models(_json_object(response)) or []]
 
 
 def wait_until_ready(
@@ -359,69 +340,3 @@ def wait_until_ready(
                 host=health.base_url,
             )
         sleep(min(interval_s, remaining))
-
-
-def ensure_service_running(
-    base_url: str | None = None,
-    *,
-    start: bool = False,
-    model: str | None = None,
-    timeout: float = DEFAULT_HEALTH_TIMEOUT_S,
-    deadline_s: float = DEFAULT_READY_DEADLINE_S,
-    transport: httpx.BaseTransport | None = None,
-) -> ServiceHealth:
-    """Make sure the shared Ollama answers (and has ``model``), or say exactly what to do.
-
-    Args:
-        base_url: The server (default: resolved from the environment).
-        start: When nothing answers, start the daemon (loopback URLs only). Several processes
-            may do this at once: a file lock lets exactly one of them start it.
-        model: A model that must be pulled on the server.
-        timeout: Seconds allowed for each probe.
-        deadline_s: How long a start may take before giving up.
-        transport: An ``httpx`` transport for the probes (tests pass ``httpx.MockTransport``).
-
-    Returns:
-        The status of the running server.
-
-    Raises:
-        OllamaUnavailableError: Nothing answers and ``start`` is false, or the start failed (the
-            message then holds the end of the daemon's error log).
-        ModelNotFoundError: ``model`` is not pulled; the message gives the ``pull`` command.
-        OllamaBinaryNotFoundError: ``start`` is true but no ``ollama`` executable exists.
-    """
-    health = check_service_health(base_url, timeout=timeout, transport=transport)
-    if not health.up:
-        if not start:
-            raise OllamaUnavailableError(
-                f"Ollama is not running at {health.base_url} ({health.error}). Start it with "
-                "`shared-ollama start`, or call ensure_service_running(start=True).",
-                host=health.base_url,
-            )
-        if not resolve_host(base_url).is_loopback:
-            raise OllamaUnavailableError(
-                f"Ollama is not running at {health.base_url} ({health.error}), and it cannot be "
-                "started from here: that address is on another machine. Start Ollama there.",
-                host=health.base_url,
-            )
-        from shared_ollama.daemon._process import start_daemon  # noqa: PLC0415 (the daemon needs us)
-
-        start_daemon(base_url=health.base_url, deadline_s=deadline_s)
-        health = check_service_health(base_url, timeout=timeout, transport=transport)
-        if not health.up:
-            raise OllamaUnavailableError(
-                f"Ollama was started at {health.base_url} but does not answer: {health.error}",
-                host=health.base_url,
-            )
-    if model is not None:
-        names = list_model_names(base_url, timeout=max(timeout, 10.0), transport=transport)
-        if not model_is_present(model, names):
-            raise ModelNotFoundError(
-                f"model {model!r} is not pulled on {health.base_url}: run `ollama pull {model}` "
-                f"(or `shared-ollama pull {model}`)",
-                status_code=404,
-                error=f'model "{model}" not found, try pulling it first',
-                model=model,
-                host=health.base_url,
-            )
-    return health

@@ -478,7 +478,7 @@ def stop_daemon(
 
     SIGTERM first; SIGKILL after ``timeout_s``, to the daemon's process group when it is the
     group we created (the daemon leads it), else to the daemon alone. Only a process that is
-    the one we started is signalled (see :func:`~shared_ollama._daemon_files.identify`).
+    the one we started is signalled (see :func:`~shared_ollama.daemon._files.identify`).
 
     Args:
         base_url: The loopback address (default: resolved from the environment).

@@ -12,9 +12,11 @@ from typing import Any
 import httpx
 import psutil
 
+from shared_ollama._core._listings import listed_models, model_name
 from shared_ollama._host import resolve_host
+from shared_ollama._json import json_ready
 from shared_ollama.daemon._files import DaemonSettings, owned_record
-from shared_ollama.daemon._health import check_service_health, parse_model_entries
+from shared_ollama.daemon._health import check_service_health
 from shared_ollama.daemon._process import DaemonRuntime
 from shared_ollama.daemon._serve_env import budget_from_environ, loaded_models_warning
 
@@ -74,28 +76,7 @@ class DaemonStatus:
 
     def to_dict(self) -> dict[str, Any]:
         """The status as plain JSON-ready data."""
-        return {
-            "up": self.up,
-            "base_url": self.base_url,
-            "version": self.version,
-            "managed": self.managed,
-            "pid": self.pid,
-            "rss_bytes": self.rss_bytes,
-            "loaded_models": [
-                {
-                    "name": m.name,
-                    "size_bytes": m.size_bytes,
-                    "size_vram_bytes": m.size_vram_bytes,
-                    "expires_at": m.expires_at,
-                }
-                for m in self.loaded_models
-            ],
-            "models_dir": str(self.models_dir),
-            "models_dir_bytes": self.models_dir_bytes,
-            "budget_bytes": self.budget_bytes,
-            "warnings": list(self.warnings),
-            "error": self.error,
-        }
+        return json_ready(self)  # type: ignore[no-any-return]
 
 
 def loaded_models_from_ps(payload: Mapping[str, Any] | None) -> tuple[LoadedModel, ...]:
@@ -106,12 +87,12 @@ def loaded_models_from_ps(payload: Mapping[str, Any] | None) -> tuple[LoadedMode
 
     return tuple(
         LoadedModel(
-            name=str(m.get("name") or m.get("model") or ""),
+            name=model_name(m),
             size_bytes=number(m.get("size")),
             size_vram_bytes=number(m.get("size_vram")),
             expires_at=m.get("expires_at") if isinstance(m.get("expires_at"), str) else None,
         )
-        for m in parse_model_entries(payload)
+        for m in listed_models(payload) or []
     )
 
 

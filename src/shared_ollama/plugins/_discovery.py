@@ -19,17 +19,14 @@ else) is a comma-separated list of plugin names or ``fnmatch`` patterns to hide 
 
 from __future__ import annotations
 
-import argparse
 import fnmatch
 import importlib
 import importlib.metadata
-import json
 import logging
 import os
 import re
-import sys
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,21 +37,18 @@ __all__ = [
     "ENTRY_POINT_GROUP",
     "KNOWN_DISTRIBUTIONS",
     "DisabledPlugins",
+    "Discovery",
     "PluginError",
     "PluginInfo",
     "PluginLoadError",
     "PluginNotFoundError",
     "PluginWarning",
-    "configure_llama_index",
-    "configure_plugins_parser",
     "create",
     "disabled_plugins_from_environment",
-    "init_chat_model",
+    "discover",
     "list_plugins",
     "load_plugin",
-    "parse_chat_model_spec",
     "parse_disabled_plugins",
-    "run_plugins",
     "suggest_distribution",
 ]
 
@@ -69,8 +63,6 @@ KNOWN_DISTRIBUTIONS: Mapping[str, str] = {
 first dot): LlamaIndex ships one distribution per kind, LangChain one for the whole family."""
 
 _logger = logging.getLogger("shared_ollama.plugins")
-_CHAT_MODEL_PREFIXES = ("shared_ollama:", "shared-ollama:")
-_SHARED_KEYS = ("base_url", "keep_alive")  # what an LLM and its embedding model have in common
 
 
 class PluginWarning(UserWarning):
@@ -200,7 +192,7 @@ class _Found:
 
 
 @dataclass(frozen=True, slots=True)
-class _Discovery:
+class Discovery:
     """The outcome of one scan: enabled plugins, and the names the user disabled."""
 
     plugins: dict[str, _Found]
@@ -251,7 +243,7 @@ def _scan_metadata() -> list[_Found]:
     return found
 
 
-def _select(found: Iterable[_Found], disabled: DisabledPlugins) -> _Discovery:
+def _select(found: Iterable[_Found], disabled: DisabledPlugins) -> Discovery:
     """Apply the disabled set and first-wins to what the scan found; warn about duplicates."""
     plugins: dict[str, _Found] = {}
     hidden: list[str] = []
@@ -272,7 +264,7 @@ def _select(found: Iterable[_Found], disabled: DisabledPlugins) -> _Discovery:
                 PluginWarning,
                 stacklevel=4,
             )
-    return _Discovery(plugins=plugins, disabled=disabled, hidden=tuple(sorted(hidden)))
+    return Discovery(plugins=plugins, disabled=disabled, hidden=tuple(sorted(hidden)))
 
 
 def _describe(info: PluginInfo) -> str:
@@ -281,10 +273,10 @@ def _describe(info: PluginInfo) -> str:
     return f"{info.value} from {source}{version}"
 
 
-def _discover() -> _Discovery:
+def discover() -> Discovery:
     disabled = disabled_plugins_from_environment()
     if disabled.everything:
-        return _Discovery(plugins={}, disabled=disabled, hidden=())
+        return Discovery(plugins={}, disabled=disabled, hidden=())
     return _select(_scan_metadata(), disabled)
 
 
@@ -297,11 +289,11 @@ def list_plugins() -> list[PluginInfo]:
     Warns:
         PluginWarning: Two distributions register the same name (the first on ``sys.path`` wins).
     """
-    discovery = _discover()
+    discovery = discover()
     return [discovery.plugins[name].info for name in sorted(discovery.plugins)]
 
 
-def _not_found(name: str, discovery: _Discovery) -> PluginNotFoundError:
+def _not_found(name: str, discovery: Discovery) -> PluginNotFoundError:
     available = tuple(sorted(discovery.plugins))
     distribution = suggest_distribution(name)
     if discovery.disabled.everything or name in discovery.disabled:
@@ -338,7 +330,7 @@ def load_plugin(name: str) -> Any:
         PluginNotFoundError: No enabled plugin has that name; the message says what to install.
         PluginLoadError: Importing the plugin failed; the original error is ``__cause__``.
     """
-    discovery = _discover()
+    discovery = discover()
     found = discovery.plugins.get(name)
     if found is None:
         raise _not_found(name, discovery)
@@ -381,155 +373,3 @@ def create(name: str, /, **kwargs: Any) -> Any:
             "be called to build an instance; its entry point must name a class or a factory."
         )
     return factory(**kwargs)
-
-
-def parse_chat_model_spec(spec: str) -> str:
-    """Return the model name from ``"shared_ollama:<model>"`` or a bare ``"<model>"``.
-
-    Model names contain colons themselves (``llama3.2:1b``), so only the prefixes
-    ``shared_ollama:`` and ``shared-ollama:`` are stripped.
-
-    Args:
-        spec: The model spec.
-
-    Returns:
-        The model name.
-
-    Raises:
-        ValueError: The spec names no model.
-    """
-    model = spec.strip()
-    for prefix in _CHAT_MODEL_PREFIXES:
-        if model.startswith(prefix):
-            model = model[len(prefix) :].strip()
-            break
-    if not model:
-        raise ValueError(
-            f"No model in {spec!r}: pass 'shared_ollama:<model>' or a model name, "
-            "such as 'shared_ollama:llama3.2'."
-        )
-    return model
-
-
-def init_chat_model(spec: str, **kwargs: Any) -> Any:
-    """Build the LangChain chat model from discovery, like LangChain's ``init_chat_model``.
-
-    Args:
-        spec: ``"shared_ollama:<model>"`` or a bare model name.
-        **kwargs: Passed to the chat model's constructor (``temperature=...`` and so on).
-
-    Returns:
-        The chat model (``langchain_shared_ollama.ChatSharedOllama`` when that is installed).
-
-    Raises:
-        ValueError: The spec names no model.
-        PluginNotFoundError: ``langchain-shared-ollama`` is not installed.
-    """
-    return create("langchain.chat", model=parse_chat_model_spec(spec), **kwargs)
-
-
-def configure_llama_index(
-    model: str,
-    *,
-    embed_model: str | None = None,
-    embed_kwargs: Mapping[str, Any] | None = None,
-    **kwargs: Any,
-) -> tuple[Any, Any | None]:
-    """Set LlamaIndex's ``Settings.llm`` (and ``Settings.embed_model``) from discovery.
-
-    Args:
-        model: The chat model for ``Settings.llm``.
-        embed_model: The embedding model for ``Settings.embed_model``; left unchanged when
-            ``None``.
-        embed_kwargs: Extra constructor arguments for the embedding model only.
-        **kwargs: Constructor arguments for the LLM; ``base_url`` and ``keep_alive`` are passed
-            to the embedding model too.
-
-    Returns:
-        The LLM and the embedding model (``None`` when ``embed_model`` was not given).
-
-    Raises:
-        PluginNotFoundError: ``llama-index-llms-shared-ollama`` (or, with ``embed_model``,
-            ``llama-index-embeddings-shared-ollama``) is not installed.
-        ImportError: ``llama-index-core`` is not installed.
-    """
-    from llama_index.core import Settings  # noqa: PLC0415 (optional dependency)
-
-    llm = create("llama_index.llm", model=model, **kwargs)
-    embedding: Any | None = None
-    if embed_model is not None:
-        shared = {key: kwargs[key] for key in _SHARED_KEYS if key in kwargs}
-        embedding = create(
-            "llama_index.embedding", model_name=embed_model, **shared, **dict(embed_kwargs or {})
-        )
-    Settings.llm = llm
-    if embedding is not None:
-        Settings.embed_model = embedding
-    return llm, embedding
-
-
-def configure_plugins_parser(parser: argparse.ArgumentParser) -> None:
-    """Add the options of ``shared-ollama plugins`` to its parser.
-
-    Args:
-        parser: The sub-command's parser.
-    """
-    parser.add_argument("--json", action="store_true", help="print the plugins as JSON for scripts")
-
-
-def _plugins_report(discovery: _Discovery) -> dict[str, Any]:
-    return {
-        "group": ENTRY_POINT_GROUP,
-        "plugins": [
-            {
-                "name": found.info.name,
-                "value": found.info.value,
-                "distribution": found.info.distribution,
-                "version": found.info.version,
-            }
-            for _, found in sorted(discovery.plugins.items())
-        ],
-        "disabled": sorted(discovery.disabled.patterns),
-        "hidden": list(discovery.hidden),
-    }
-
-
-def _format_table(rows: Sequence[Sequence[str]]) -> list[str]:
-    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
-    return [
-        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        for row in rows
-    ]
-
-
-def run_plugins(args: argparse.Namespace) -> int:
-    """Run ``shared-ollama plugins``: list the installed integrations.
-
-    Args:
-        args: Parsed arguments (``json``).
-
-    Returns:
-        The exit code, always 0 (having no plugins is not an error).
-    """
-    discovery = _discover()
-    report = _plugins_report(discovery)
-    out = sys.stdout
-    if getattr(args, "json", False):
-        out.write(json.dumps(report, indent=2) + "\n")
-        return 0
-    if discovery.disabled.everything:
-        out.write(f"Plugin discovery is off: {DISABLED_PLUGINS_VARIABLE}=* is set.\n")
-        return 0
-    if report["plugins"]:
-        rows = [("NAME", "DISTRIBUTION", "VERSION", "TARGET")]
-        rows += [
-            (item["name"], item["distribution"] or "?", item["version"] or "?", item["value"])
-            for item in report["plugins"]
-        ]
-        out.write("\n".join(_format_table(rows)) + "\n")
-    else:
-        suggestions = " or ".join(sorted(KNOWN_DISTRIBUTIONS.values()))
-        out.write(f"No shared-ollama plugins are installed; install {suggestions}.\n")
-    if discovery.hidden:
-        out.write(f"Disabled by {DISABLED_PLUGINS_VARIABLE}: {', '.join(discovery.hidden)}\n")
-    return 0

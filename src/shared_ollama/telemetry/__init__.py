@@ -3,15 +3,15 @@
 Depends on ``opentelemetry-api`` only; an SDK, when the application installs and configures one,
 receives everything without any setup in this library.
 
-Every name below loads on first use: the clients import this package for their retry hook
-(``_hooks``), and a first call needs neither the analytics, the JSON Lines sink (and its file
-lock) nor the records, so ``import shared_ollama`` does not pay for them.
+Every name below loads on first use: a client's first call needs neither the analytics, the JSON
+Lines sink (and its file lock) nor the records, so ``import shared_ollama`` does not pay for them.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from shared_ollama._lazy import lazy_module_attributes
 
 if TYPE_CHECKING:
     from shared_ollama.telemetry._analytics import (
@@ -46,22 +46,11 @@ _LAZY: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    """Import a public name's module on first access."""
-    try:
-        module = _LAZY[name]
-    except KeyError:
-        raise AttributeError(
-            f"module 'shared_ollama.telemetry' has no attribute {name!r}"
-        ) from None
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
-
+__getattr__, __dir__ = lazy_module_attributes(
+    __name__,
+    {name: f"{__name__}.{module}:{name}" for name, module in _LAZY.items()},
+    listed=globals(),
+)
 
 __all__ = [
     "DEFAULT_COLD_START_THRESHOLD",

@@ -27,6 +27,7 @@ from typing import Any, Literal, Protocol
 
 import orjson
 
+from shared_ollama._json import json_ready
 from shared_ollama.telemetry._semconv import ReplyStats
 
 __all__ = [
@@ -136,7 +137,7 @@ class PerformanceRecord:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the record as a JSON-ready dict (``None`` fields included)."""
-        return dataclasses.asdict(self)
+        return json_ready(self)  # type: ignore[no-any-return]
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> PerformanceRecord:
