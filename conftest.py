@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared_ollama.testing._replay_book import same_body
+import pytest
+
+from shared_ollama.testing import vcr_config as shared_vcr_config
 
 
-def _vcr_body(first: Any, second: Any) -> None:
-    """Vcrpy's ``body`` matcher, by the rule our replay server uses (``same_body``)."""
-    assert same_body(first.body, second.body), "the request bodies ask Ollama different things"
+@pytest.fixture(scope="module")
+def vcr_config() -> dict[str, Any]:
+    """The one vcrpy configuration of every suite here: the replay server's matching rule.
 
-
-def pytest_recording_configure(config: Any, vcr: Any) -> None:
-    """Cassettes match bodies as replay does: ``"tools": []`` and an absent key are the same.
-
-    A request recorded before a field was sent empty (``"tools": []``, as ollama-python sends
-    it) still replays.
+    ``shared_ollama.testing.vcr_config()`` matches with the ``shared_ollama`` matcher (method,
+    path, query, and the body as Ollama reads it: ``"tools": []`` and an absent key are the
+    same), which shared-ollama's pytest plugin registers on pytest-recording's ``VCR``, and it
+    keeps secrets and per-exchange headers out of cassettes. ``x-project`` names the machine's
+    project, so it stays out too.
     """
-    vcr.register_matcher("body", _vcr_body)
+    return shared_vcr_config(filter_headers=["x-project"])

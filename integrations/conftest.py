@@ -3,8 +3,9 @@
 pytest loads this file for every test folder under ``integrations/`` (the repository's
 ``tests/conftest.py`` does not reach them). Each distribution's own ``tests/conftest.py`` adds
 what only it needs, including ``vcr_cassette_dir`` (``<repo>/cassettes/<ecosystem>/<module>/``).
-Cassettes match on method, path, query and body, never on the host, so they replay whatever
-base URL a test was built with.
+Cassettes match by the project's one rule (the root ``conftest.py``'s ``vcr_config``: method,
+path, query and the body as Ollama reads it, never the host), so they replay whatever base URL
+a test was built with.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from shared_ollama import AsyncSharedOllamaClient, SharedOllamaClient
 
 LIVE_URL_VARIABLE = "SHARED_OLLAMA_LIVE_URL"
 LIVE_MODEL = "smollm2:135m"
-_VOLATILE_RESPONSE_HEADERS = ("date", "set-cookie", "content-length")
 _hosts = itertools.count()
 
 
@@ -82,27 +82,6 @@ async def clients(
 def fake_url() -> str:
     """A host name of its own for each test, so no breaker or warmth state leaks between tests."""
     return f"http://ollama-{next(_hosts)}.test:11434"
-
-
-def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
-    """Drop response headers that change on every recording."""
-    headers = response.get("headers", {})
-    for name in list(headers):
-        if name.lower() in _VOLATILE_RESPONSE_HEADERS:
-            del headers[name]
-    return response
-
-
-@pytest.fixture(scope="module")
-def vcr_config() -> dict[str, Any]:
-    """Match on method, path, query and body; keep no volatile or secret header."""
-    return {
-        "match_on": ["method", "path", "query", "body"],
-        "filter_headers": ["authorization", "date", "user-agent", "x-request-id", "x-project"],
-        "before_record_response": _scrub_response,
-        "decode_compressed_response": True,
-        "allow_playback_repeats": True,
-    }
 
 
 @pytest.fixture

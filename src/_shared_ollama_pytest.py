@@ -1,4 +1,4 @@
-"""pytest plugin for projects that call Ollama: offline replay, a ready client, a real daemon.
+"""pytest plugin for projects that call Ollama: record once, replay offline, a ready client.
 
 Installed with shared-ollama and loaded by pytest through the ``pytest11`` entry point (disable it
 with ``-p no:shared_ollama``). It is opt-in: nothing runs and no variable changes until a test
@@ -14,16 +14,30 @@ runs before every test, so a test never inherits an open circuit breaker, a spen
 or the default client from an earlier one (turn it off with ``shared_ollama_reset = false`` in
 the pytest configuration).
 
-Where cassettes come from, most specific first:
+A test marked ``shared_ollama`` (every test, with ``--shared-ollama-replay``) runs with
+``SHARED_OLLAMA_URL``, ``OLLAMA_BASE_URL`` and ``OLLAMA_HOST`` pointing at a replay server, so
+clients the code under test builds itself (``ollama.Client()``, ``ChatOllama()``, a subprocess
+running ``curl``) replay too. A request with no recording fails with a cassette miss that names
+the command re-recording the test.
+
+``--shared-ollama-record=MODE`` (``none``, ``once``, ``new_episodes``, ``all``: vcrpy's modes)
+turns the server into a recording proxy in front of the real Ollama that the usual variables
+name (``SHARED_OLLAMA_URL``, ``OLLAMA_BASE_URL``, ``OLLAMA_HOST``, else
+``http://127.0.0.1:11434``), read when pytest starts. Each test records into a cassette of its
+own, named as pytest-recording names them: ``<folder>/<test module>/<test name>.yaml``
+(``<Class>.<test name>.yaml`` in a class).
+
+Where the cassettes folder is, most specific first:
 
 1. the marker, ``@pytest.mark.shared_ollama(cassettes="cassettes/chat")``, relative to the test
    file;
 2. the option ``--shared-ollama-replay DIR``, relative to the directory pytest was started in;
-3. the ini setting ``shared_ollama_cassettes = DIR``, relative to the ini file.
+3. the ini setting ``shared_ollama_cassettes = DIR``, relative to the ini file;
+4. for an opted-in test, ``cassettes/`` next to the test file.
 
-A test marked ``shared_ollama`` (every test, with ``--shared-ollama-replay``) runs with
-``SHARED_OLLAMA_URL``, ``OLLAMA_BASE_URL`` and ``OLLAMA_HOST`` pointing at the replay server, so
-clients the code under test builds itself (``ollama.Client()``, ``ChatOllama()``) replay too.
+Every cassette under the folder is replayed (tests may share recordings). With
+pytest-recording installed, the plugin also registers the one matching rule as the vcrpy
+matcher ``shared_ollama`` (see :func:`shared_ollama.testing.vcr_config`).
 
 Fixtures:
 
@@ -42,6 +56,8 @@ Fixtures:
 from __future__ import annotations
 
 import dataclasses
+import os
+import shlex
 import socket
 import sys
 from collections.abc import Iterator
@@ -57,6 +73,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CASSETTES_INI",
     "MARKER",
+    "RECORD_OPTION",
     "REPLAY_OPTION",
     "RESET_INI",
     "ollama_daemon",
@@ -64,6 +81,7 @@ __all__ = [
     "ollama_replay_url",
     "pytest_addoption",
     "pytest_configure",
+    "pytest_recording_configure",
     "pytest_runtest_setup",
     "shared_ollama_client",
     "shared_ollama_client_kwargs",
@@ -71,11 +89,19 @@ __all__ = [
 
 MARKER = "shared_ollama"
 REPLAY_OPTION = "--shared-ollama-replay"
+RECORD_OPTION = "--shared-ollama-record"
 CASSETTES_INI = "shared_ollama_cassettes"
 RESET_INI = "shared_ollama_reset"
+_RECORD_MODES = ("none", "once", "new_episodes", "all")  # vcrpy's; checked again by the server
+# shared_ollama._host.HOST_VARIABLES, written out so that loading the plugin imports nothing of
+# ours (a test pins the two equal).
+_HOST_VARIABLES = ("SHARED_OLLAMA_URL", "OLLAMA_BASE_URL", "OLLAMA_HOST")
+_UPSTREAM_ENVIRONMENT = pytest.StashKey[dict[str, str]]()
+_FORBIDDEN_IN_NAMES = r"<>?%*:|\"'/\\"  # replaced in cassette names, as pytest-recording does
 _NO_CASSETTES = (
-    "no cassettes are configured for this test: mark it "
-    "@pytest.mark.shared_ollama(cassettes='DIR'), run pytest with --shared-ollama-replay DIR, "
+    "no cassettes are configured for this test: mark it @pytest.mark.shared_ollama (cassettes/ "
+    "beside the test) or @pytest.mark.shared_ollama(cassettes='DIR'), run pytest with "
+    "--shared-ollama-replay DIR, "
     "or set shared_ollama_cassettes = DIR in your pytest configuration"
 )
 
@@ -90,6 +116,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="serve the cassettes in DIR as Ollama to every test (SHARED_OLLAMA_URL, "
         "OLLAMA_BASE_URL and OLLAMA_HOST point at the replay server)",
+    )
+    group.addoption(
+        RECORD_OPTION,
+        dest="shared_ollama_record",
+        choices=_RECORD_MODES,
+        default="none",
+        help="record what opted-in tests send to the real Ollama that SHARED_OLLAMA_URL, "
+        "OLLAMA_BASE_URL or OLLAMA_HOST names (else 127.0.0.1:11434), one cassette per test: "
+        "none replays only (default); once records tests without a cassette; new_episodes "
+        "records what has no recording; all records everything again",
     )
     parser.addini(
         CASSETTES_INI,
@@ -118,7 +154,11 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Register the ``shared_ollama`` marker."""
+    """Register the ``shared_ollama`` marker; note where recordings come from."""
+    # Read now: during tests the plugin points these variables at its own server.
+    config.stash[_UPSTREAM_ENVIRONMENT] = {
+        name: os.environ[name] for name in _HOST_VARIABLES if name in os.environ
+    }
     config.addinivalue_line(
         "markers",
         f"{MARKER}(cassettes=None): route this test's Ollama traffic to shared-ollama's replay "
@@ -127,8 +167,27 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
+    """Register the one matching rule on pytest-recording's ``VCR`` as ``shared_ollama``."""
+    del config
+    from shared_ollama.testing._matching import register_matcher  # noqa: PLC0415 (when used)
+
+    register_matcher(vcr)
+
+
+def _opted_in(request: pytest.FixtureRequest) -> bool:
+    return (
+        request.node.get_closest_marker(MARKER) is not None
+        or request.config.getoption("shared_ollama_replay") is not None
+    )
+
+
 def _cassettes_for(request: pytest.FixtureRequest) -> Path | None:
-    """The cassettes folder for the requesting test: its marker, the option, then the ini file."""
+    """The cassettes folder for the requesting test.
+
+    Its marker, the option, the ini file, then ``cassettes/`` beside an opted-in test.
+    """
     config = request.config
     marker = request.node.get_closest_marker(MARKER)
     if marker is not None:
@@ -142,7 +201,44 @@ def _cassettes_for(request: pytest.FixtureRequest) -> Path | None:
     if ini:
         base = config.inipath.parent if config.inipath is not None else config.rootpath
         return (base / ini).resolve()
+    if _opted_in(request):
+        return (Path(request.node.path).parent / "cassettes").resolve()
     return None
+
+
+def _cassette_name(request: pytest.FixtureRequest) -> str:
+    """The test's own cassette name, as pytest-recording names it."""
+    name = str(request.node.name)
+    if request.cls is not None:
+        name = f"{request.cls.__name__}.{name}"
+    for character in _FORBIDDEN_IN_NAMES:
+        name = name.replace(character, "-")
+    return name
+
+
+def _test_cassette(request: pytest.FixtureRequest, folder: Path) -> Path:
+    """Where the test records: ``<folder>/<module>/<name>.yaml``."""
+    return folder / Path(request.node.path).stem / f"{_cassette_name(request)}.yaml"
+
+
+def _record_command(request: pytest.FixtureRequest) -> str:
+    """The command that re-records the requesting test."""
+    config = request.config
+    words = ["pytest"]
+    option = config.getoption("shared_ollama_replay")
+    if option:
+        words += [REPLAY_OPTION, str(option)]
+    words += [f"{RECORD_OPTION}=all", request.node.nodeid]
+    command = " ".join(shlex.quote(word) for word in words)
+    if config.invocation_params.dir != config.rootpath:
+        command = f"cd {shlex.quote(str(config.rootpath))} && {command}"
+    return command
+
+
+def _upstream(config: pytest.Config) -> str:
+    from shared_ollama._host import resolve_base_url  # noqa: PLC0415 (only when recording)
+
+    return resolve_base_url(environ=config.stash.get(_UPSTREAM_ENVIRONMENT, {}))
 
 
 class _ReplayServers:
@@ -150,19 +246,25 @@ class _ReplayServers:
 
     def __init__(self) -> None:
         self._servers: dict[Path, ReplayServer] = {}
-        self._rewound_for: dict[Path, str] = {}
+        self._prepared_for: dict[Path, str] = {}
 
-    def for_test(self, folder: Path, test_id: str) -> ReplayServer:
-        """The folder's server, rewound once at the start of each test that uses it."""
+    def for_test(self, request: pytest.FixtureRequest, folder: Path) -> ReplayServer:
+        """The folder's server, rewound and pointed at the test's own cassette once per test."""
+        mode = str(request.config.getoption("shared_ollama_record") or "none")
         server = self._servers.get(folder)
         if server is None:
-            from shared_ollama.testing._replay_server import ReplayServer  # noqa: PLC0415 (only when used)
+            from shared_ollama.testing._replay_server import (  # noqa: PLC0415 (only when used)
+                ReplayServer,
+            )
 
-            server = ReplayServer(folder).start()
+            upstream = _upstream(request.config) if mode != "none" else None
+            server = ReplayServer(folder, record=mode, upstream=upstream, missing_ok=True).start()
             self._servers[folder] = server
-        if self._rewound_for.get(folder) != test_id:
+        test_id = request.node.nodeid
+        if self._prepared_for.get(folder) != test_id:
             server.rewind()
-            self._rewound_for[folder] = test_id
+            server.use_cassette(_test_cassette(request, folder), command=_record_command(request))
+            self._prepared_for[folder] = test_id
         return server
 
     def stop_all(self) -> None:
@@ -182,7 +284,7 @@ def _shared_ollama_replay_servers() -> Iterator[_ReplayServers]:
 def _server_for(request: pytest.FixtureRequest, folder: Path) -> ReplayServer:
     servers: _ReplayServers = request.getfixturevalue("_shared_ollama_replay_servers")
     try:
-        return servers.for_test(folder, request.node.nodeid)
+        return servers.for_test(request, folder)
     except (OSError, ValueError, ImportError) as exc:
         pytest.fail(f"shared-ollama replay: {exc}", pytrace=False)
 
@@ -190,19 +292,13 @@ def _server_for(request: pytest.FixtureRequest, folder: Path) -> ReplayServer:
 @pytest.fixture(autouse=True)
 def _shared_ollama_route(request: pytest.FixtureRequest) -> Iterator[None]:
     """Point the Ollama variables at the replay server for opted-in tests; else do nothing."""
-    opted_in = (
-        request.node.get_closest_marker(MARKER) is not None
-        or request.config.getoption("shared_ollama_replay") is not None
-    )
-    folder = _cassettes_for(request) if opted_in else None
+    folder = _cassettes_for(request) if _opted_in(request) else None
     if folder is None:
         yield
         return
-    from shared_ollama._host import HOST_VARIABLES  # noqa: PLC0415 (only for opted-in tests)
-
     url = _server_for(request, folder).url
     with pytest.MonkeyPatch.context() as patch:
-        for name in HOST_VARIABLES:
+        for name in _HOST_VARIABLES:
             patch.setenv(name, url)
         yield
 

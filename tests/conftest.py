@@ -30,16 +30,6 @@ def live_model() -> str:
 
 
 @pytest.fixture(scope="module")
-def vcr_config() -> dict[str, Any]:
-    """Cassettes match on method, path, query and body so they replay against any base URL."""
-    return {
-        "match_on": ["method", "path", "query", "body"],
-        "filter_headers": ["authorization", "date", "user-agent", "x-request-id"],
-        "decode_compressed_response": True,
-    }
-
-
-@pytest.fixture(scope="module")
 def vcr_cassette_dir(request: pytest.FixtureRequest) -> str:
     """Cassettes live under cassettes/<test module name>/ at the repository root."""
     root = os.path.join(os.path.dirname(__file__), os.pardir, "cassettes")

@@ -14,7 +14,9 @@ leaves its old cassette in place. ``tests/examples/test_examples.py`` then runs 
 against :class:`shared_ollama.testing._replay_server.ReplayServer` over those folders.
 
 The examples fix ``seed`` and ``temperature`` so that a re-run sends the same request bodies:
-the replay server matches on method, path and JSON body. Review the diff before committing.
+the replay server matches by the project's one rule (``shared_ollama.testing``: method, path,
+query and the JSON body as Ollama reads it), and the recording uses the same vcrpy
+configuration as the test suites. Review the diff before committing.
 """
 
 from __future__ import annotations
@@ -27,7 +29,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -37,9 +38,6 @@ NOT_RECORDED = frozenset({"demo"})
 TIMEOUT_S = 600.0
 # Variables that would make an example talk to another server or model than the one recorded.
 _CLEARED = ("SHARED_OLLAMA_HOSTS", "SHARED_OLLAMA_EXAMPLE_MODEL", "OLLAMA_BASE_URL", "OLLAMA_HOST")
-# Headers that differ on every run (or identify the machine) and matter to no replay.
-_REQUEST_HEADERS_DROPPED = ("authorization", "user-agent", "x-request-id")
-_RESPONSE_HEADERS_DROPPED = frozenset({"date"})
 
 
 def example_names() -> list[str]:
@@ -52,14 +50,6 @@ def cassette_path(name: str) -> Path:
     return CASSETTES / name / f"{name}.yaml"
 
 
-def _drop_volatile_headers(response: dict[str, Any]) -> dict[str, Any]:
-    headers = response.get("headers") or {}
-    response["headers"] = {
-        key: value for key, value in headers.items() if key.lower() not in _RESPONSE_HEADERS_DROPPED
-    }
-    return response
-
-
 def record_one(name: str, url: str, cassette: Path) -> int:
     """Run example ``name`` in this process against ``url``, recording into ``cassette``.
 
@@ -68,17 +58,13 @@ def record_one(name: str, url: str, cassette: Path) -> int:
     """
     import vcr  # noqa: PLC0415 (a development dependency, needed only while recording)
 
+    from shared_ollama.testing._matching import register_matcher, vcr_config  # noqa: PLC0415
+
     for variable in _CLEARED:
         os.environ.pop(variable, None)
     os.environ["SHARED_OLLAMA_URL"] = url
-    recorder = vcr.VCR(
-        serializer="yaml",
-        record_mode="all",
-        match_on=["method", "path", "query", "body"],
-        filter_headers=list(_REQUEST_HEADERS_DROPPED),
-        decode_compressed_response=True,
-        before_record_response=_drop_volatile_headers,
-    )
+    recorder = vcr.VCR(**vcr_config(serializer="yaml", record_mode="all"))
+    register_matcher(recorder)
     script = EXAMPLES / f"{name}.py"
     sys.path.insert(0, str(EXAMPLES))
     sys.argv = [str(script)]

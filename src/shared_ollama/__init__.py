@@ -29,6 +29,7 @@ from shared_ollama._core._timeouts import TimeoutPolicy
 from shared_ollama._core._tool_schema import tool_from_function
 from shared_ollama._errors import (
     CapabilityError,
+    CassetteMissError,
     CircuitOpenError,
     InvalidRequestError,
     ModelNotFoundError,
@@ -134,6 +135,7 @@ __all__ = [
     "BreakerPolicy",
     "BreakerState",
     "CapabilityError",
+    "CassetteMissError",
     "ChatResponse",
     "CircuitOpenError",
     "Client",

@@ -16,6 +16,7 @@ exception escapes the library. The tree::
     ├── StreamInterruptedError       a stream broke after its first chunk (``.partial`` kept)
     │   └── ReplyTooLargeError       a line or a reply passed its size limit (``.limit``)
     ├── CircuitOpenError             the host's breaker is open (``.retry_after``; also ``ConnectionError``)
+    ├── CassetteMissError            a replay server has no recording for the request
     └── PluginError                  an integration plugin (defined in ``plugins/_discovery.py``)
         ├── PluginNotFoundError      no such plugin installed (also ``LookupError``)
         └── PluginLoadError          the plugin failed to import (also ``ImportError``)
@@ -39,6 +40,7 @@ TimeoutPhase = Literal["connect", "pool", "write", "first_byte", "between_chunks
 
 __all__ = [
     "CapabilityError",
+    "CassetteMissError",
     "CircuitOpenError",
     "InvalidRequestError",
     "ModelNotFoundError",
@@ -273,3 +275,47 @@ class CircuitOpenError(SharedOllamaError, ConnectionError):
     def __init__(self, message: str, *, retry_after: float, host: str | None = None) -> None:
         super().__init__(message, host=host)
         self.retry_after = retry_after
+
+
+class CassetteMissError(SharedOllamaError):
+    """A replay server has no recording for the request (a cassette miss).
+
+    The replay server is ``shared-ollama replay`` or the pytest plugin's; the request changed
+    since it was recorded, or it was never recorded.
+
+    Not a server failure: it is never retried and never opens a breaker. The message names the
+    request and the command that records it.
+
+    Attributes:
+        method: The request's HTTP method.
+        path: The request's path (and query).
+        model: The model the request named, if any.
+        body_digest: A short digest of the request body under the matching rule.
+        cassettes: The cassette folder (or file) the replay server searched.
+        command: The command that records the request against a real Ollama.
+        status_code: The replay server's status for a miss (501).
+        error: The replay server's text (the same as the message).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str,
+        path: str,
+        model: str | None,
+        body_digest: str,
+        cassettes: str,
+        command: str,
+        status_code: int = 501,
+        host: str | None = None,
+    ) -> None:
+        super().__init__(message, host=host)
+        self.method = method
+        self.path = path
+        self.model = model
+        self.body_digest = body_digest
+        self.cassettes = cassettes
+        self.command = command
+        self.status_code = status_code
+        self.error = message

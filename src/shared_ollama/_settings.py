@@ -27,7 +27,7 @@ from pathlib import Path
 
 from shared_ollama._host import mask_url
 
-__all__ = ["ClientSettings", "default_project_name", "default_runtime_dir"]
+__all__ = ["ClientSettings", "api_key_from_environ", "default_project_name", "default_runtime_dir"]
 
 _PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
 
@@ -57,6 +57,12 @@ def _positive(env: Mapping[str, str], name: str, kind: type[float], meaning: str
     if not value > 0:
         raise ValueError(f"{name}={text!r} must be a positive {meaning}, or unset.")
     return value
+
+
+def api_key_from_environ(environ: Mapping[str, str] | None = None) -> str | None:
+    """``OLLAMA_API_KEY``, or ``None`` when unset or blank."""
+    env = os.environ if environ is None else environ
+    return env.get("OLLAMA_API_KEY", "").strip() or None
 
 
 def default_runtime_dir(environ: dict[str, str] | None = None) -> Path:
@@ -127,7 +133,7 @@ class ClientSettings:
         ceiling = _positive(env, "SHARED_OLLAMA_NUM_CTX_CEILING", int, "whole number of tokens")
         return cls(
             environ=hosts,
-            api_key=env.get("OLLAMA_API_KEY") or None,
+            api_key=api_key_from_environ(env),
             project=env.get("SHARED_OLLAMA_PROJECT") or None,
             machine_slots=int(slots) if slots else None,
             runtime_dir=default_runtime_dir(dict(env)),

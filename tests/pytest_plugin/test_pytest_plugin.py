@@ -73,7 +73,9 @@ def test_unrecorded_request_is_explained(client):
     with pytest.raises(ollama.ResponseError) as caught:
         client.chat(model=MODEL, messages=[])
     assert caught.value.status_code == 501
-    assert "record one with scripts/record_cassettes.sh" in caught.value.error
+    assert caught.value.error.startswith("Cassette miss: no recording matches POST /api/chat")
+    command = f"pytest --shared-ollama-record=all {__name__}.py::test_unrecorded_request_is_explained"
+    assert caught.value.error.endswith(command)
 
 
 def test_unmarked_test_is_left_alone():
@@ -230,13 +232,34 @@ def test_pytest_plugin_fixture_without_cassettes_says_how_to_configure(
     result.stdout.fnmatch_lines(["*--shared-ollama-replay DIR*"])
 
 
-def test_pytest_plugin_missing_cassettes_folder_fails_clearly(downstream: pytest.Pytester) -> None:
-    """A configured folder that does not exist errors with the path."""
+def test_pytest_plugin_missing_cassettes_folder_misses_with_the_command(
+    downstream: pytest.Pytester,
+) -> None:
+    """A configured folder that does not exist replays nothing.
+
+    Each request is a miss naming the folder and the command that records the test.
+    """
     configure(downstream, 'shared_ollama_cassettes = "no-such-folder"')
-    downstream.makepyfile(test_missing="def test_needs_replay(ollama_replay_url):\n    pass\n")
+    downstream.makepyfile(
+        test_missing="""
+        import httpx
+
+        def test_needs_replay(ollama_replay_url):
+            reply = httpx.post(ollama_replay_url + "/api/generate", json={"model": "m"})
+            assert reply.status_code == 501
+            print(reply.json()["error"])
+            assert False
+        """
+    )
     result = downstream.runpytest()
-    result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(["*shared-ollama replay: No cassettes at *no-such-folder*"])
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*Cassette miss: no recording matches POST /api/generate (model 'm', body sha256:*) "
+            "in */no-such-folder. *Record it against a real Ollama with: "
+            "pytest --shared-ollama-record=all test_missing.py::test_needs_replay"
+        ]
+    )
 
 
 def test_pytest_plugin_registers_its_marker_and_option(downstream: pytest.Pytester) -> None:

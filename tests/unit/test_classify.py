@@ -9,6 +9,7 @@ import pytest
 from shared_ollama import _errors
 from shared_ollama._errors import (
     CapabilityError,
+    CassetteMissError,
     CircuitOpenError,
     InvalidRequestError,
     ModelNotFoundError,
@@ -85,6 +86,19 @@ CASES: list[tuple[str, BaseException, FailureClass | None]] = [
         FailureClass.BROKEN_STREAM,
     ),
     ("circuit open", CircuitOpenError("open", retry_after=3.0), None),
+    (
+        "cassette miss",
+        CassetteMissError(
+            "miss",
+            method="POST",
+            path="/api/chat",
+            model="m",
+            body_digest="sha256:0",
+            cassettes="c",
+            command="record",
+        ),
+        None,
+    ),
     ("misuse", RequestError("model is required"), None),
     ("bare root", SharedOllamaError("?"), None),
     ("foreign", ValueError("not ours"), None),

@@ -12,7 +12,7 @@ import shared_ollama
 
 PUBLIC = {
     "AsyncClient", "AsyncSharedOllamaClient", "BaseGenerateResponse", "BreakerPolicy",
-    "BreakerState", "CapabilityError", "ChatResponse", "CircuitOpenError", "Client",
+    "BreakerState", "CapabilityError", "CassetteMissError", "ChatResponse", "CircuitOpenError", "Client",
     "EmbedResponse", "EmbeddingsResponse", "FailureClass", "Format", "GenerateResponse",
     "HealthGate", "Image", "InvalidRequestError", "KeepAlive", "ListResponse", "Logprob",
     "Message", "ModelDetails", "ModelNotFoundError", "NOT_GIVEN", "OllamaHost",

@@ -16,14 +16,10 @@ import ollama
 import pytest
 
 from shared_ollama import SharedOllamaClient
-from shared_ollama.testing._replay_server import (
-    REPLAY_HEADER,
-    ReplayServer,
-    _is_loopback,
-    _read_chunked,
-    configure_replay_parser,
-    run_replay,
-)
+from shared_ollama.testing._replay_cli import _is_loopback, configure_replay_parser, run_replay
+from shared_ollama.testing._replay_http import REPLAY_HEADER
+from shared_ollama.testing._replay_http import read_chunked as _read_chunked
+from shared_ollama.testing._replay_server import ReplayServer
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "cassettes"
 MODEL = "smollm2:135m"
@@ -109,11 +105,12 @@ def test_replay_server_answers_version_to_the_official_session(official: ollama.
 
 
 def test_replay_server_unmatched_raises_official_response_error(official: ollama.Client) -> None:
-    """The official client raises ResponseError(501) carrying the replay's explanation."""
+    """The official client raises ResponseError(501) carrying the cassette-miss text."""
     with pytest.raises(ollama.ResponseError) as caught:
         official.chat(model=MODEL, messages=[{"role": "user", "content": "unrecorded"}])
     assert caught.value.status_code == 501
-    assert "replay: no recorded interaction for POST /api/chat" in caught.value.error
+    assert "Cassette miss: no recording matches POST /api/chat" in caught.value.error
+    assert "shared-ollama replay --cassettes" in caught.value.error
 
 
 def test_replay_server_replays_recorded_errors(official: ollama.Client) -> None:
@@ -207,7 +204,7 @@ def test_replay_server_sends_one_http_chunk_per_line(replay: ReplayServer) -> No
 
 
 def test_replay_server_marks_every_reply(replay: ReplayServer) -> None:
-    """Recorded, built-in and unmatched replies all carry ``X-Shared-Ollama-Replay: 1``."""
+    """Recorded and built-in replies carry ``X-Shared-Ollama-Replay: 1``, a miss ``miss``."""
     with httpx.Client(base_url=replay.url) as client:
         replies = [
             client.get("/api/tags"),
@@ -215,7 +212,7 @@ def test_replay_server_marks_every_reply(replay: ReplayServer) -> None:
             client.head("/"),
             client.post("/api/nothing", json={}),
         ]
-    assert [reply.headers.get(REPLAY_HEADER) for reply in replies] == ["1"] * 4
+    assert [reply.headers.get(REPLAY_HEADER) for reply in replies] == ["1", "1", "1", "miss"]
     assert [reply.status_code for reply in replies] == [200, 200, 200, 501]
 
 

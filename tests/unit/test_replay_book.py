@@ -121,9 +121,10 @@ def test_load_cassettes_reads_base64_string_bodies(tmp_path: Path) -> None:
 
 
 def test_load_cassettes_missing_folder_says_what_to_do(tmp_path: Path) -> None:
-    """A folder that does not exist raises FileNotFoundError pointing at the recording script."""
-    with pytest.raises(FileNotFoundError, match=r"record_cassettes\.sh"):
+    """A folder that does not exist raises FileNotFoundError with the command that records."""
+    with pytest.raises(FileNotFoundError, match=r"shared-ollama replay --cassettes .*nowhere"):
         load_cassettes(tmp_path / "nowhere")
+    assert len(load_cassettes(tmp_path / "nowhere", missing_ok=True)) == 0
 
 
 def test_load_cassettes_rejects_a_file_without_interactions(tmp_path: Path) -> None:
@@ -261,15 +262,31 @@ def test_replay_book_prefers_a_recorded_version(tmp_path: Path) -> None:
 
 
 def test_replay_book_unmatched_is_501_naming_the_request(tmp_path: Path) -> None:
-    """An unmatched request gets 501 with an error naming method, path, body and the fix."""
+    """An unmatched request gets 501 and the cassette-miss text and fields.
+
+    They name method, path, model, body digest, the folder searched and the recording command.
+    """
     book = _book(tmp_path)
-    reply = book.reply("POST", "/api/chat", b'{"model":"m"}')
-    assert reply.status == 501
-    error = json.loads(reply.body)["error"]
-    assert error == (
-        'replay: no recorded interaction for POST /api/chat with body {"model":"m"}; '
-        "record one with scripts/record_cassettes.sh"
+    reply = book.reply(
+        "POST", "/api/chat", b'{"model":"m"}', cassettes="tests/cassettes", command="rec now"
     )
+    assert reply.status == 501
+    body = json.loads(reply.body)
+    digest = body["cassette_miss"]["body_digest"]
+    assert body["error"] == (
+        f"Cassette miss: no recording matches POST /api/chat (model 'm', body {digest}) in "
+        "tests/cassettes. The request changed since it was recorded, or was never recorded. "
+        "Record it against a real Ollama with: rec now"
+    )
+    assert body["cassette_miss"] == {
+        "method": "POST",
+        "path": "/api/chat",
+        "model": "m",
+        "body_digest": digest,
+        "cassettes": "tests/cassettes",
+        "command": "rec now",
+        "nearest": "",
+    }
 
 
 def test_replay_book_unmatched_names_the_closest_difference(tmp_path: Path) -> None:
@@ -281,12 +298,13 @@ def test_replay_book_unmatched_names_the_closest_difference(tmp_path: Path) -> N
     assert "closest of 1 recorded for POST /api/chat differs in options, stream" in error
 
 
-def test_replay_book_unmatched_shortens_long_bodies(tmp_path: Path) -> None:
-    """A huge unmatched body is cut in the error message."""
+def test_replay_book_unmatched_shows_a_digest_not_the_body(tmp_path: Path) -> None:
+    """A huge (or private) unmatched body is never quoted: the message shows its digest."""
     reply = _book(tmp_path).reply("POST", "/api/embed", b'{"input":"' + b"x" * 5000 + b'"}')
     error = json.loads(reply.body)["error"]
     assert len(error) < 500
-    assert "..." in error
+    assert "xxxx" not in error
+    assert "body sha256:" in error
 
 
 def test_replay_reply_chunks_splits_ndjson_lines() -> None:

@@ -28,7 +28,7 @@ from shared_ollama._errors import SharedOllamaError
 from shared_ollama._report import _command as _report_command
 from shared_ollama._report import _load_test
 from shared_ollama.plugins._command import configure_plugins_parser, run_plugins
-from shared_ollama.testing._replay_server import configure_replay_parser, run_replay
+from shared_ollama.testing._replay_cli import configure_replay_parser, run_replay
 
 __all__ = ["COMMANDS", "Command", "CommandRun", "ConfigureParser", "build_parser", "main"]
 

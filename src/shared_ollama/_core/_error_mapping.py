@@ -14,6 +14,7 @@ import httpx
 from shared_ollama._core._ndjson import OversizeError
 from shared_ollama._errors import (
     CapabilityError,
+    CassetteMissError,
     InvalidRequestError,
     ModelNotFoundError,
     OllamaUnavailableError,
@@ -82,8 +83,33 @@ def _capability_error(
     )
 
 
-def error_from_status(status: int, body: bytes, *, model: str | None, host: str) -> ResponseError:
-    """The error for an HTTP error reply from Ollama.
+_MISS_STATUS = 501  # the replay server's cassette miss; Ollama itself never answers 501
+
+
+def _cassette_miss(body: bytes, host: str) -> CassetteMissError | None:
+    """The replay server's cassette miss, when ``body`` is one."""
+    from shared_ollama.testing._miss import miss_fields  # noqa: PLC0415 (rare: replay only)
+
+    found = miss_fields(_MISS_STATUS, body)
+    if found is None:
+        return None
+    message, fields = found
+    return CassetteMissError(
+        message,
+        method=str(fields.get("method", "")),
+        path=str(fields.get("path", "")),
+        model=fields.get("model") if isinstance(fields.get("model"), str) else None,
+        body_digest=str(fields.get("body_digest", "")),
+        cassettes=str(fields.get("cassettes", "")),
+        command=str(fields.get("command", "")),
+        host=host,
+    )
+
+
+def error_from_status(
+    status: int, body: bytes, *, model: str | None, host: str
+) -> ResponseError | CassetteMissError:
+    """The error for an HTTP error reply from Ollama (or from a replay server's miss).
 
     Args:
         status: The HTTP status code (>= 400).
@@ -91,6 +117,10 @@ def error_from_status(status: int, body: bytes, *, model: str | None, host: str)
         model: The model the call named, if any.
         host: The server's base URL.
     """
+    if status == _MISS_STATUS:
+        miss = _cassette_miss(body, host)
+        if miss is not None:
+            return miss
     text = error_text(body)
     if status == 404:
         missing = _MISSING_MODEL.search(text)

@@ -3,16 +3,15 @@
 A :class:`ReplayBook` holds the recorded interactions and decides, without any I/O, what to
 answer to a request:
 
-* a request matches a recording on method, path and query (scheme, host and port are ignored)
-  and body, compared as JSON or byte for byte when either side is not JSON;
-* JSON bodies are compared as Ollama reads them: key order and spacing do not matter, ``1.0``
-  equals ``1``, and a key whose value is ``null``, ``[]`` or ``{}`` counts as absent (so the
-  official client's ``"tools": []`` matches a recording made by a client that leaves it out);
+* a request matches a recording by the one rule of :mod:`shared_ollama.testing._matching`
+  (method, path, sorted query, and the body compared as Ollama reads JSON), the same rule our
+  vcrpy configuration uses;
 * several recordings of one request are served in order, then the last one again and again;
 * ``GET /``, ``GET /api/version`` and ``GET /api/ps`` (nothing loaded) have built-in answers
   when nothing was recorded for them;
-* anything else gets HTTP 501 with an ``error`` naming the request (and, when the path was
-  recorded with other bodies, the keys in which the closest one differs).
+* anything else is a miss: :meth:`ReplayBook.reply` answers it as described in
+  :mod:`shared_ollama.testing._miss` (HTTP 501, the request, the folder and the command that
+  records it).
 
 vcrpy stores a body as text, as bytes (YAML ``!!binary``, base64) or under ``{string: ...}``;
 all are read. :mod:`shared_ollama.testing._replay_server` serves a book over HTTP.
@@ -27,13 +26,22 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from shared_ollama.testing._matching import (
+    MatchKey,
+    body_bytes,
+    match_key,
+    parse_json_body,
+    request_target,
+    same_body,
+)
+from shared_ollama.testing._miss import MISS_STATUS, describe_miss
 
 __all__ = [
     "CASSETTE_SUFFIXES",
     "DEFAULT_REPLAY_VERSION",
     "JSON_HEADERS",
-    "RECORD_HINT",
+    "RECORD_COMMAND",
     "ReplayBook",
     "ReplayReply",
     "load_cassettes",
@@ -42,12 +50,14 @@ __all__ = [
 
 DEFAULT_REPLAY_VERSION = "0.0.0-replay"
 """What ``GET /api/version`` answers when no cassette recorded it."""
-RECORD_HINT = "record one with scripts/record_cassettes.sh"
+RECORD_COMMAND = (
+    "shared-ollama replay --cassettes {cassettes} --record new_episodes --upstream {upstream}"
+)
+"""How a miss tells the user to record, unless the server is given another command."""
+DEFAULT_UPSTREAM = "http://127.0.0.1:11434"
 CASSETTE_SUFFIXES = (".yaml", ".yml", ".json")
 JSON_HEADERS = (("Content-Type", "application/json; charset=utf-8"),)
 
-_EMPTY: tuple[Any, ...] = (None, [], {})  # what Ollama reads as "not given"
-_BODY_SHOWN = 300  # characters of an unmatched body quoted in the 501 error
 # Framing and per-exchange headers are never replayed: the server writes its own.
 _DROPPED_HEADERS = frozenset(
     {"content-length", "transfer-encoding", "connection", "keep-alive", "date", "server"}
@@ -81,60 +91,9 @@ class ReplayReply:
 
 @dataclass(frozen=True, slots=True)
 class _Interaction:
-    method: str
-    target: str
-    body_key: str | bytes
+    key: MatchKey
     body_json: Any
     reply: ReplayReply
-
-
-def _target(uri: str) -> str:
-    """The path and sorted query of a URI or request target; scheme, host and port dropped."""
-    parts = urlsplit(uri)
-    query = urlencode(sorted(parse_qsl(parts.query, keep_blank_values=True)))
-    return (parts.path or "/") + (f"?{query}" if query else "")
-
-
-def _canonical(value: Any) -> Any:
-    """Equal for equivalent JSON: 1.0 is 1, and a key whose value is null, [] or {} is absent."""
-    if isinstance(value, dict):
-        items = ((key, _canonical(item)) for key, item in value.items())
-        return {key: item for key, item in items if item not in _EMPTY}
-    if isinstance(value, list):
-        return [_canonical(item) for item in value]
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
-_NOT_JSON = object()
-
-
-def _parse_json(body: bytes) -> Any:
-    if not body.strip():
-        return _NOT_JSON
-    try:
-        return json.loads(body)
-    except ValueError:  # includes UnicodeDecodeError
-        return _NOT_JSON
-
-
-def _body_key(parsed: Any, body: bytes) -> str | bytes:
-    """A hashable key equal for equal JSON documents, else the raw bytes."""
-    if parsed is _NOT_JSON:
-        return body if body.strip() else b""
-    return json.dumps(_canonical(parsed), sort_keys=True, separators=(",", ":"))
-
-
-def same_body(first: bytes | None, second: bytes | None) -> bool:
-    """Whether two request bodies ask Ollama the same thing, by the rule replay matches with.
-
-    JSON bodies are compared as documents: key order, ``1.0`` vs ``1`` and a key whose value is
-    ``null``, ``[]`` or ``{}`` versus an absent key (Ollama reads them alike) do not matter.
-    Other bodies must be equal bytes.
-    """
-    first, second = first or b"", second or b""
-    return _body_key(_parse_json(first), first) == _body_key(_parse_json(second), second)
 
 
 def _to_bytes(value: Any) -> bytes:
@@ -143,15 +102,7 @@ def _to_bytes(value: Any) -> bytes:
         if "base64_string" in value:  # the layout of Ruby VCR's binary bodies
             return base64.b64decode(value["base64_string"])
         value = value.get("string")
-    if hasattr(value, "getvalue"):  # a BytesIO request body written by old vcrpy versions
-        value = value.getvalue()
-    if value is None:
-        return b""
-    if isinstance(value, str):
-        return value.encode("utf-8")
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return bytes(value)
-    raise TypeError(f"a body of type {type(value).__name__} is not one vcrpy writes")
+    return body_bytes(value)
 
 
 def _headers(value: Any) -> list[tuple[str, str]]:
@@ -166,7 +117,6 @@ def _headers(value: Any) -> list[tuple[str, str]]:
 def _interaction(raw: Any) -> _Interaction:
     request, response = raw["request"], raw["response"]
     body = _to_bytes(request.get("body"))
-    parsed = _parse_json(body)
     status = response.get("status") or {}
     headers = _headers(response.get("headers"))
     lowered = {name.lower(): item.lower() for name, item in headers}
@@ -179,10 +129,8 @@ def _interaction(raw: Any) -> _Interaction:
         streamed=streamed,
     )
     return _Interaction(
-        method=str(request["method"]).upper(),
-        target=_target(str(request["uri"])),
-        body_key=_body_key(parsed, body),
-        body_json=parsed,
+        key=match_key(str(request["method"]), str(request["uri"]), body),
+        body_json=parse_json_body(body),
         reply=reply,
     )
 
@@ -216,8 +164,8 @@ def _read_cassette(path: Path, load_yaml: Callable[[str], Any] | None) -> list[_
         raise ValueError(f"{path} is not valid {path.suffix[1:].upper()}: {exc}") from exc
     if not isinstance(data, dict) or not isinstance(data.get("interactions"), list):
         raise ValueError(  # noqa: TRY004 (a file's content is wrong, not an argument's type)
-            f"{path} is not a vcrpy cassette: it has no 'interactions' list; "
-            f"re-record it ({RECORD_HINT.replace('record one', 'for example')})."
+            f"{path} is not a vcrpy cassette: it has no 'interactions' list; re-record it "
+            "(shared-ollama replay --record all, or pytest --shared-ollama-record=all)."
         )
     interactions: list[_Interaction] = []
     try:
@@ -229,13 +177,6 @@ def _read_cassette(path: Path, load_yaml: Callable[[str], Any] | None) -> list[_
             f"({type(exc).__name__}: {exc}); fix it by hand or re-record the cassette."
         ) from exc
     return interactions
-
-
-def _differing_keys(recorded: Any, sent: Any) -> list[str]:
-    if not isinstance(recorded, dict) or not isinstance(sent, dict):
-        return ["body"]
-    keys = sorted(set(recorded) | set(sent))
-    return [key for key in keys if _canonical(recorded.get(key)) != _canonical(sent.get(key))]
 
 
 class ReplayBook:
@@ -251,18 +192,19 @@ class ReplayBook:
     def __init__(
         self, interactions: Iterable[_Interaction], *, version: str = DEFAULT_REPLAY_VERSION
     ) -> None:
-        self._by_key: dict[tuple[str, str, str | bytes], list[ReplayReply]] = {}
+        self._by_key: dict[MatchKey, list[ReplayReply]] = {}
         self._by_target: dict[tuple[str, str], list[Any]] = {}
-        self._served: dict[tuple[str, str, str | bytes], int] = {}
+        self._served: dict[MatchKey, int] = {}
         self._lock = threading.Lock()
         self._version = version
         self._count = 0
         for item in interactions:
-            self._by_key.setdefault((item.method, item.target, item.body_key), []).append(
-                item.reply
-            )
-            self._by_target.setdefault((item.method, item.target), []).append(item.body_json)
-            self._count += 1
+            self._index(item)
+
+    def _index(self, item: _Interaction) -> None:
+        self._by_key.setdefault(item.key, []).append(item.reply)
+        self._by_target.setdefault((item.key.method, item.key.target), []).append(item.body_json)
+        self._count += 1
 
     def __len__(self) -> int:
         return self._count
@@ -270,32 +212,90 @@ class ReplayBook:
     def __repr__(self) -> str:
         return f"ReplayBook(interactions={self._count}, version={self._version!r})"
 
+    def add(self, raw: Any) -> None:
+        """Add one interaction in vcrpy's layout (a recording just made), served from now on.
+
+        Raises:
+            ValueError: It is not in vcrpy's layout.
+        """
+        try:
+            item = _interaction(raw)
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise ValueError(f"not an interaction in vcrpy's layout: {exc}") from exc
+        with self._lock:
+            self._index(item)
+
     def rewind(self) -> None:
         """Start every sequence of repeated recordings from its first reply again."""
         with self._lock:
             self._served.clear()
 
-    def reply(self, method: str, target: str, body: bytes) -> ReplayReply:
-        """Decide the reply to one request.
+    def lookup(
+        self, method: str, target: str, body: bytes, *, built_in: bool = True
+    ) -> ReplayReply | None:
+        """The recorded (or built-in) reply to a request, or ``None`` when nothing matches.
 
         Args:
             method: The HTTP method.
             target: The request target (path and query; an absolute URI also works).
             body: The request body as sent.
-
-        Returns:
-            The recorded reply, a built-in one, or a 501 naming the unmatched request.
+            built_in: Whether the built-in answers count (a recording proxy wants the real
+                ones instead).
         """
-        method, path = method.upper(), _target(target)
-        parsed = _parse_json(body)
-        key = (method, path, _body_key(parsed, body))
-        replies = self._by_key.get(key)
-        if replies:
-            with self._lock:
+        key = match_key(method, target, body)
+        with self._lock:
+            replies = self._by_key.get(key)
+            if replies:
                 served = self._served.get(key, 0)
                 self._served[key] = served + 1
-            return replies[min(served, len(replies) - 1)]
-        return self._built_in(method, path) or self._unmatched(method, path, body, parsed)
+                return replies[min(served, len(replies) - 1)]
+        return self._built_in(key.method, key.target) if built_in else None
+
+    def reply(
+        self,
+        method: str,
+        target: str,
+        body: bytes,
+        *,
+        cassettes: str = "the cassettes",
+        command: str | None = None,
+    ) -> ReplayReply:
+        """Decide the reply to one request: its recording, a built-in answer, or a miss.
+
+        Args:
+            method: The HTTP method.
+            target: The request target (path and query; an absolute URI also works).
+            body: The request body as sent.
+            cassettes: Where the recordings came from, for the miss message.
+            command: The command that records a missing request, for the miss message
+                (default: :data:`RECORD_COMMAND` for ``cassettes``).
+        """
+        found = self.lookup(method, target, body)
+        return (
+            found
+            if found is not None
+            else self.miss(method, target, body, cassettes=cassettes, command=command)
+        )
+
+    def miss(
+        self,
+        method: str,
+        target: str,
+        body: bytes,
+        *,
+        cassettes: str = "the cassettes",
+        command: str | None = None,
+    ) -> ReplayReply:
+        """The reply to a request no recording matches (see :mod:`shared_ollama.testing._miss`)."""
+        path = request_target(target)
+        with self._lock:
+            recorded = list(self._by_target.get((method.upper(), path), []))
+        if command is None:
+            command = RECORD_COMMAND.format(cassettes=cassettes, upstream=DEFAULT_UPSTREAM)
+        described = describe_miss(
+            method, target, body, recorded_bodies=recorded, cassettes=cassettes, command=command
+        )
+        return ReplayReply(MISS_STATUS, "Not Implemented", JSON_HEADERS, described.body())
 
     def _built_in(self, method: str, path: str) -> ReplayReply | None:
         """The answers Ollama always has, for requests no cassette recorded."""
@@ -309,34 +309,17 @@ class ReplayBook:
             return ReplayReply(200, "", JSON_HEADERS, b'{"models":[]}')
         return None
 
-    def _unmatched(self, method: str, path: str, body: bytes, parsed: Any) -> ReplayReply:
-        text = body.decode("utf-8", errors="replace").strip()
-        if len(text) > _BODY_SHOWN:
-            text = text[:_BODY_SHOWN] + "..."
-        shown = f"body {text}" if text else "no body"
-        recorded = self._by_target.get((method, path), [])
-        nearest = ""
-        if recorded:
-            differences = min((_differing_keys(other, parsed) for other in recorded), key=len)
-            nearest = (
-                f" (the closest of {len(recorded)} recorded for {method} {path} differs in "
-                f"{', '.join(differences)})"
-            )
-        message = (
-            f"replay: no recorded interaction for {method} {path} with {shown}{nearest}; "
-            f"{RECORD_HINT}"
-        )
-        return ReplayReply(
-            501, "Not Implemented", JSON_HEADERS, json.dumps({"error": message}).encode()
-        )
 
-
-def load_cassettes(path: str | Path, *, version: str = DEFAULT_REPLAY_VERSION) -> ReplayBook:
+def load_cassettes(
+    path: str | Path, *, version: str = DEFAULT_REPLAY_VERSION, missing_ok: bool = False
+) -> ReplayBook:
     """Load one cassette, or every cassette under a folder (recursively, in path order).
 
     Args:
         path: A folder of cassettes, or one cassette file.
         version: What ``GET /api/version`` answers when no cassette recorded it.
+        missing_ok: Give an empty book when nothing exists at ``path`` (recording will
+            create it) instead of raising.
 
     Returns:
         The book of interactions.
@@ -351,9 +334,12 @@ def load_cassettes(path: str | Path, *, version: str = DEFAULT_REPLAY_VERSION) -
         files = [root]
     elif root.is_dir():
         files = sorted(p for p in root.rglob("*") if p.suffix in CASSETTE_SUFFIXES and p.is_file())
+    elif missing_ok:
+        files = []
     else:
         raise FileNotFoundError(
-            f"No cassettes at {root}: pass the folder that holds them, or {RECORD_HINT}."
+            f"No cassettes at {root}: pass the folder that holds them, or record some with "
+            f"`{RECORD_COMMAND.format(cassettes=root, upstream=DEFAULT_UPSTREAM)}`."
         )
     # Built per call, never cached: a cached loader would outlive a re-imported PyYAML.
     load_yaml = _yaml_loader() if any(file.suffix != ".json" for file in files) else None

@@ -1,184 +1,134 @@
-"""Offline replay of recorded Ollama traffic: vcrpy cassettes served as an Ollama HTTP API.
+"""Offline replay of recorded Ollama traffic, and recording it: vcrpy cassettes as an Ollama API.
 
 :class:`ReplayServer` loads every cassette (``*.yaml``, ``*.yml``, ``*.json``) under a folder and
-answers on loopback like an Ollama server, from a background thread, so any client (ours,
-``ollama``, ``langchain-ollama``, ``curl``) runs offline against what was recorded. What to
-answer is decided by :class:`~shared_ollama.testing._replay_book.ReplayBook` (matching rules there);
-this module only speaks HTTP.
+answers on loopback like an Ollama server, from background threads, so any client (ours,
+``ollama``, ``langchain-ollama``, ``curl``) in any process runs offline against what was
+recorded. What to answer is decided by :class:`~shared_ollama.testing._replay_book.ReplayBook` (the
+matching rule is :mod:`shared_ollama.testing._matching`); a request that matches nothing gets
+the cassette-miss reply of :mod:`shared_ollama.testing._miss`.
+
+With a record mode other than ``none`` and an ``upstream``, it is a recording proxy: what the
+mode says to record is forwarded to the real Ollama by
+:class:`~shared_ollama.testing._recorder.Recorder`, relayed to the client as it arrives, and
+written to a cassette.
 
 Replies recorded as NDJSON (``application/x-ndjson``) are re-sent line by line with chunked
-transfer encoding, the way Ollama streams. Every reply carries ``X-Shared-Ollama-Replay: 1``.
-``shared-ollama replay --cassettes DIR --port P`` runs one in the foreground.
+transfer encoding, the way Ollama streams. Every reply carries ``X-Shared-Ollama-Replay``:
+``1`` when replayed, ``recorded`` when forwarded, ``miss`` for a miss.
+
+The server protects itself from broken or hostile clients: at most ``max_connections``
+connections are served at once (one thread each; more get a 503), a connection silent for
+``idle_timeout`` seconds is closed, and a request body over ``max_body_bytes`` gets a 413
+before it is read.
+
+The HTTP side is :mod:`shared_ollama.testing._replay_http`; ``shared-ollama replay --cassettes
+DIR [--record MODE --upstream URL]`` (:mod:`shared_ollama.testing._replay_cli`) runs one in the
+foreground.
 """
 
 from __future__ import annotations
 
-import argparse
-import contextlib
-import io
-import ipaddress
-import json
 import logging
-import socket
-import sys
 import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
-from typing import Any
 
+from shared_ollama.testing._cassette_file import RecordMode
+from shared_ollama.testing._recorder import Recorder, check_mode
 from shared_ollama.testing._replay_book import (
+    CASSETTE_SUFFIXES,
     DEFAULT_REPLAY_VERSION,
-    JSON_HEADERS,
+    DEFAULT_UPSTREAM,
+    RECORD_COMMAND,
     ReplayBook,
-    ReplayReply,
     load_cassettes,
 )
+from shared_ollama.testing._replay_http import REPLAY_HEADER, ReplayHTTPServer
 
 __all__ = [
-    "DEFAULT_CLI_PORT",
     "DEFAULT_HOST",
+    "DEFAULT_IDLE_TIMEOUT",
+    "DEFAULT_MAX_BODY_BYTES",
+    "DEFAULT_MAX_CONNECTIONS",
     "DEFAULT_PORT",
+    "RECORDED_FILE",
     "REPLAY_HEADER",
     "ReplayServer",
-    "configure_replay_parser",
-    "run_replay",
 ]
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 0
 """Port 0 lets the system pick a free port (read it back from :attr:`ReplayServer.url`)."""
-DEFAULT_CLI_PORT = 11434
-"""``shared-ollama replay`` listens where clients look for Ollama by default."""
-REPLAY_HEADER = "X-Shared-Ollama-Replay"
+DEFAULT_MAX_CONNECTIONS = 32
+"""Connections served at once, one thread each; more are answered 503 and closed."""
+DEFAULT_IDLE_TIMEOUT = 60.0
+"""Seconds a connection may stay silent (before or between requests) before it is closed."""
+DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
+"""Largest request body accepted (Ollama requests with images can be tens of megabytes)."""
+RECORDED_FILE = "recorded.yaml"
+"""Where recordings go inside a cassettes folder, unless told otherwise."""
 
 _logger = logging.getLogger("shared_ollama.replay")
 _POLL_INTERVAL = 0.05  # seconds between shutdown checks of the serving thread
 
 
-def _read_chunked(stream: io.BufferedIOBase) -> bytes:
-    parts: list[bytes] = []
-    while True:
-        size = int(stream.readline().split(b";", 1)[0].strip() or b"0", 16)
-        if size == 0:
-            while stream.readline().strip():  # trailers, up to the blank line
-                pass
-            return b"".join(parts)
-        parts.append(stream.read(size))
-        stream.readline()
-
-
-class _Handler(BaseHTTPRequestHandler):
-    """Answers every method from the server's book."""
-
-    protocol_version = "HTTP/1.1"
-    server_version = "shared-ollama-replay"
-    server: _HTTPServer
-
-    def version_string(self) -> str:
-        return self.server_version
-
-    def setup(self) -> None:
-        super().setup()
-        self.server.track(self.connection, add=True)
-
-    def finish(self) -> None:
-        try:
-            super().finish()
-        finally:
-            self.server.track(self.connection, add=False)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        _logger.debug("replay %s " + format, self.client_address[0], *args)
-
-    def _replay(self) -> None:
-        try:
-            if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-                body = _read_chunked(self.rfile)
-            else:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length > 0 else b""
-        except ValueError:
-            message = {"error": "replay: the request body is framed incorrectly"}
-            self._send(ReplayReply(400, "", JSON_HEADERS, json.dumps(message).encode()))
-            return
-        self._send(self.server.book.reply(self.command, self.path, body))
-
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _replay  # noqa: N815
-
-    def _send(self, reply: ReplayReply) -> None:
-        head_only = self.command == "HEAD"
-        try:
-            self.send_response(reply.status, reply.reason or None)
-            for name, value in reply.headers:
-                self.send_header(name, value)
-            self.send_header(REPLAY_HEADER, "1")
-            if not reply.streamed:
-                self.send_header("Content-Length", str(len(reply.body)))
-                self.end_headers()
-                if not head_only:
-                    self.wfile.write(reply.body)
-                return
-            self.send_header("Transfer-Encoding", "chunked")
-            self.end_headers()
-            if head_only:
-                return
-            for chunk in reply.chunks():
-                self.wfile.write(b"%X\r\n%s\r\n" % (len(chunk), chunk))
-                self.wfile.flush()
-            self.wfile.write(b"0\r\n\r\n")
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True  # the client went away mid-reply
-
-
-class _HTTPServer(ThreadingHTTPServer):
-    """A threading HTTP server that knows its open connections, so stop() can close them."""
-
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], book: ReplayBook) -> None:
-        self.book = book
-        self._connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
-        if ":" in address[0]:
-            self.address_family = socket.AF_INET6
-        super().__init__(address, _Handler)
-
-    def track(self, connection: socket.socket, *, add: bool) -> None:
-        with self._connections_lock:
-            if add:
-                self._connections.add(connection)
-            else:
-                self._connections.discard(connection)
-
-    def close_connections(self) -> None:
-        with self._connections_lock:
-            connections = list(self._connections)
-        for connection in connections:
-            with contextlib.suppress(OSError):  # already closed by the client
-                connection.shutdown(socket.SHUT_RDWR)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        _logger.debug("replay: error while answering %s", client_address, exc_info=True)
+def _positive(name: str, value: float) -> None:
+    if not value > 0:
+        raise ValueError(f"{name} must be positive, got {value!r}")
 
 
 class ReplayServer:
-    """Serves recorded cassettes as an Ollama HTTP API from a background thread.
+    """Serves recorded cassettes as an Ollama HTTP API from a background thread; records too.
 
     Use it as a context manager, or call :meth:`start` and :meth:`stop`::
 
         with ReplayServer("cassettes/") as replay:
             ollama.Client(host=replay.url).chat(...)
 
+        # record what is not recorded yet, from a real Ollama
+        with ReplayServer("cassettes/", record="once", upstream="http://127.0.0.1:11434") as rec:
+            ollama.Client(host=rec.url).chat(...)
+
     Args:
         cassettes_dir: A folder of vcrpy cassettes (read recursively), or one cassette file.
+            When recording it need not exist yet.
         host: The address to listen on; keep the default loopback address.
         port: The port; :data:`DEFAULT_PORT` (0) picks a free one.
         version: What ``GET /api/version`` answers when no cassette recorded it.
+        record: The record mode: ``none`` (replay only), ``once``, ``new_episodes`` or ``all``
+            (see :data:`~shared_ollama.testing._cassette_file.RECORD_MODES`).
+        upstream: Base URL of the real Ollama that recording forwards to (needed to record).
+        record_to: The cassette file recordings go to (default: ``cassettes_dir`` itself when
+            it is a file, else :data:`RECORDED_FILE` inside it).
+        record_command: The command a cassette miss tells the user to run (default: the
+            ``shared-ollama replay`` command that records into ``cassettes_dir``).
+        max_connections: Connections served at once; more are answered 503.
+        idle_timeout: Seconds a connection may stay silent before it is closed.
+        max_body_bytes: The largest request body accepted; larger ones get a 413.
+        missing_ok: Serve no recordings (every request a miss) when ``cassettes_dir`` does not
+            exist, instead of failing to start; recording never needs it to exist.
+
+    Raises:
+        ValueError: An unknown record mode, recording without an upstream, or a limit that
+            is not positive.
     """
 
-    __slots__ = ("_book", "_cassettes_dir", "_host", "_port", "_server", "_thread", "_version")
+    __slots__ = (
+        "_book",
+        "_cassettes_dir",
+        "_host",
+        "_limits",
+        "_missing_ok",
+        "_port",
+        "_record",
+        "_record_command",
+        "_record_to",
+        "_recorder",
+        "_server",
+        "_thread",
+        "_upstream",
+        "_version",
+    )
 
     def __init__(
         self,
@@ -187,24 +137,109 @@ class ReplayServer:
         host: str = DEFAULT_HOST,
         port: int = DEFAULT_PORT,
         version: str = DEFAULT_REPLAY_VERSION,
+        record: RecordMode = "none",
+        upstream: str | None = None,
+        record_to: str | Path | None = None,
+        record_command: str | None = None,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        missing_ok: bool = False,
     ) -> None:
+        self._record = check_mode(record)
+        if record != "none" and not upstream:
+            raise ValueError(
+                f"record={record!r} needs an upstream: the base URL of a real Ollama to "
+                "record from (for example upstream='http://127.0.0.1:11434')"
+            )
+        for name, limit in (
+            ("max_connections", max_connections),
+            ("idle_timeout", idle_timeout),
+            ("max_body_bytes", max_body_bytes),
+        ):
+            _positive(name, limit)
         self._cassettes_dir = Path(cassettes_dir)
         self._host = host
         self._port = port
         self._version = version
+        self._upstream = upstream
+        if record_to is None:
+            is_file = self._cassettes_dir.suffix in CASSETTE_SUFFIXES
+            record_to = self._cassettes_dir if is_file else self._cassettes_dir / RECORDED_FILE
+        self._record_to = Path(record_to)
+        self._record_command = record_command
+        self._limits = (max_connections, idle_timeout, max_body_bytes)
+        self._missing_ok = missing_ok
         self._book: ReplayBook | None = None
-        self._server: _HTTPServer | None = None
+        self._recorder: Recorder | None = None
+        self._server: ReplayHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
     def __repr__(self) -> str:
         where = self.url if self._server is not None else "not running"
         count = self.interaction_count
-        return f"ReplayServer({str(self._cassettes_dir)!r}, {where}, interactions={count})"
+        return (
+            f"ReplayServer({str(self._cassettes_dir)!r}, {where}, interactions={count}, "
+            f"record={self._record!r})"
+        )
 
     @property
     def cassettes_dir(self) -> Path:
         """The folder (or file) the cassettes come from."""
         return self._cassettes_dir
+
+    @property
+    def record_mode(self) -> RecordMode:
+        """The record mode in force."""
+        return self._record
+
+    @property
+    def record_command(self) -> str:
+        """The command a cassette miss tells the user to run."""
+        if self._record_command is not None:
+            return self._record_command
+        return RECORD_COMMAND.format(
+            cassettes=self._cassettes_dir, upstream=self._upstream or DEFAULT_UPSTREAM
+        )
+
+    def use_cassette(
+        self, path: str | Path, *, record: RecordMode | None = None, command: str | None = None
+    ) -> None:
+        """Record into ``path`` from now on, and name ``command`` in misses.
+
+        The pytest plugin calls this before each test, so that each test records into a
+        cassette of its own while the whole folder is replayed.
+
+        Args:
+            path: The cassette file for recordings.
+            record: A new record mode (default: keep the current one).
+            command: The command misses name from now on (default: keep the current one).
+
+        Raises:
+            ValueError: Recording without an upstream, or an unknown mode.
+        """
+        mode = check_mode(record) if record is not None else self._record
+        if mode != "none" and not self._upstream:
+            raise ValueError(f"record={mode!r} needs an upstream (a real Ollama's base URL)")
+        self._record, self._record_to = mode, Path(path)
+        if command is not None:
+            self._record_command = command
+        self._apply_recording()
+
+    def _apply_recording(self) -> None:
+        server = self._server
+        if server is None:
+            return
+        server.record_command = self.record_command
+        if self._record == "none":
+            server.recorder = None
+            return
+        if self._recorder is None:
+            assert self._upstream is not None  # checked by __init__ and use_cassette
+            self._recorder = Recorder(self._upstream, mode=self._record, cassette=self._record_to)
+        else:
+            self._recorder.use(self._record_to, mode=self._record)
+        server.recorder = self._recorder
 
     @property
     def running(self) -> bool:
@@ -253,9 +288,20 @@ class ReplayServer:
         """
         if self._server is not None:
             return self
-        book = load_cassettes(self._cassettes_dir, version=self._version)
+        book = load_cassettes(
+            self._cassettes_dir,
+            version=self._version,
+            missing_ok=self._missing_ok or self._record != "none",
+        )
+        max_connections, idle_timeout, max_body_bytes = self._limits
         try:
-            server = _HTTPServer((self._host, self._port), book)
+            server = ReplayHTTPServer(
+                (self._host, self._port),
+                book,
+                max_connections=max_connections,
+                idle_timeout=idle_timeout,
+                max_body_bytes=max_body_bytes,
+            )
         except OSError as exc:
             raise OSError(
                 exc.errno,
@@ -268,8 +314,10 @@ class ReplayServer:
             name=f"shared-ollama-replay:{server.server_address[1]}",
             daemon=True,
         )
-        thread.start()
+        server.cassettes_dir = self._cassettes_dir
         self._book, self._server, self._thread = book, server, thread
+        self._apply_recording()
+        thread.start()
         _logger.debug("replay: %d interactions served at %s", len(book), self.url)
         return self
 
@@ -284,6 +332,9 @@ class ReplayServer:
         server.server_close()
         if thread is not None:
             thread.join()
+        if self._recorder is not None:
+            self._recorder.close()
+            self._recorder = None
 
     def __enter__(self) -> ReplayServer:
         return self.start()
@@ -295,105 +346,3 @@ class ReplayServer:
         traceback: TracebackType | None,
     ) -> None:
         self.stop()
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def configure_replay_parser(parser: argparse.ArgumentParser) -> None:
-    """Add the options of ``shared-ollama replay`` to its parser.
-
-    Args:
-        parser: The sub-command's parser.
-    """
-    parser.add_argument(
-        "--cassettes", required=True, metavar="DIR", help="folder of vcrpy cassettes, or one file"
-    )
-    parser.add_argument(
-        "--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST})"
-    )
-    parser.add_argument(
-        "--port",
-        type=int,
-        default=DEFAULT_CLI_PORT,
-        help=f"port to listen on; 0 picks a free one (default {DEFAULT_CLI_PORT}, Ollama's own)",
-    )
-    parser.add_argument(
-        "--json", action="store_true", help="print the address as one JSON line for scripts"
-    )
-
-
-@contextlib.contextmanager
-def _stop_on_sigterm(stop: threading.Event) -> Iterator[None]:
-    """Set ``stop`` on SIGTERM while inside (main thread only; elsewhere nothing changes)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    import signal  # noqa: PLC0415 (only the foreground command needs it)
-
-    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-def _announce(server: ReplayServer, *, as_json: bool) -> str:
-    if as_json:
-        line = {
-            "url": server.url,
-            "cassettes": str(server.cassettes_dir),
-            "interactions": server.interaction_count,
-            "replay": True,
-        }
-        return json.dumps(line) + "\n"
-    return (
-        f"Replaying {server.interaction_count} recorded interactions from "
-        f"{server.cassettes_dir} at {server.url} (a replay, not a live Ollama). "
-        "Press Ctrl-C to stop.\n"
-    )
-
-
-def run_replay(args: argparse.Namespace, *, stop: threading.Event | None = None) -> int:
-    """Run ``shared-ollama replay``: serve cassettes in the foreground until Ctrl-C or SIGTERM.
-
-    Args:
-        args: Parsed arguments (``cassettes``, ``host``, ``port``, ``json``).
-        stop: Ends serving when set (tests pass one; otherwise Ctrl-C or SIGTERM ends it).
-
-    Returns:
-        0 after a clean stop, 1 when the address cannot be listened on, 2 when the cassettes
-        cannot be read.
-    """
-    event = stop if stop is not None else threading.Event()
-    server = ReplayServer(args.cassettes, host=args.host, port=args.port)
-    with _stop_on_sigterm(event):  # before listening, so no SIGTERM can arrive unhandled
-        try:
-            server.start()
-        except (FileNotFoundError, ValueError, ImportError) as exc:
-            sys.stderr.write(f"shared-ollama replay: {exc}\n")
-            return 2
-        except OSError as exc:
-            sys.stderr.write(f"shared-ollama replay: {exc.strerror or exc}\n")
-            return 1
-        try:
-            if not _is_loopback(args.host):
-                sys.stderr.write(
-                    f"WARNING: the replay server listens on {args.host}, not only on loopback: "
-                    "anyone who can reach this machine can read the recorded responses.\n"
-                )
-            sys.stdout.write(_announce(server, as_json=bool(getattr(args, "json", False))))
-            sys.stdout.flush()
-            while not event.wait(0.5):
-                pass
-        except KeyboardInterrupt:
-            pass  # Ctrl-C is how a foreground server is meant to end
-        finally:
-            server.stop()
-    return 0

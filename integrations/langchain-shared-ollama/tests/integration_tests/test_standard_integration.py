@@ -44,6 +44,15 @@ NO_TOOLS = (
 )
 
 
+@pytest.fixture(scope="module")
+def vcr_config(vcr_config: dict[str, Any]) -> dict[str, Any]:
+    """The repository's one configuration, plus repeats for ``test_stream_time``.
+
+    That standard test's benchmark streams its one recorded request as often as it likes.
+    """
+    return {**vcr_config, "allow_playback_repeats": True}
+
+
 def _base_url() -> str:
     """The server the cassettes were recorded from (any URL replays them)."""
     return os.environ.get("SHARED_OLLAMA_LIVE_URL", "http://127.0.0.1:11434")
