@@ -162,3 +162,11 @@ def test_downstream_project_records_replays_offline_and_explains_a_changed_promp
         ).assert_outcomes(passed=1)
         monkeypatch.setenv("OLLAMA_HOST", NOWHERE)
         pytester.runpytest("tests/test_app.py::test_chat_with_our_client").assert_outcomes(passed=1)
+
+
+def test_plugin_host_variables_are_the_clients() -> None:
+    """The plugin's copy of the host variables (kept to import nothing at load) is the client's."""
+    import _shared_ollama_pytest
+    from shared_ollama._host import HOST_VARIABLES
+
+    assert _shared_ollama_pytest._HOST_VARIABLES == HOST_VARIABLES
