@@ -44,7 +44,7 @@ RULES: tuple[tuple[str, str], ...] = (
     (r"\basynchronous\b", "synchronous"),
     (r"\bAsynchronous\b", "Synchronous"),
     (r"\bAsync(\w+)", r"\1"),  # AsyncSharedOllamaClient, httpx.AsyncClient, AsyncBaseTransport
-    (r"\ba(close|read|iter_bytes|require|acquire)\(", r"\1("),  # httpx's a-prefixed methods
+    (r"\ba(close|read|iter_bytes|require|acquire|release)\(", r"\1("),  # a-prefixed methods
     (r"\b_async_(io|shell)\b", r"_sync_\1"),
 )
 """(pattern, replacement) applied to each line, in order."""

@@ -81,7 +81,7 @@ class MachineQueue:
         """Wait for a slot (at most ``timeout`` seconds, else the ``pool`` timeout)."""
         return self.coordinator.acquire(self._request(model, payload), timeout)
 
-    async def acquire_async(
+    async def aacquire(
         self,
         timeout: float | None,
         *,
@@ -95,8 +95,12 @@ class MachineQueue:
         """Give the slot back (the next waiter in the policy's order gets it)."""
         self.coordinator.release(lease)
 
-    async def release_async(self, lease: Lease) -> None:
-        """:meth:`release` from an event loop."""
+    async def arelease(self, lease: Lease) -> None:
+        """:meth:`release` from an event loop; it completes even if the caller is cancelled.
+
+        (Embedded: one local transaction with no await in it; Redis: a worker thread that runs
+        to its end whatever happens to the awaiting task.)
+        """
         await self.coordinator.release_async(lease)
 
     def agree(

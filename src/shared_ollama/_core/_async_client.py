@@ -58,7 +58,9 @@ class AsyncSharedOllamaClient(AsyncShell):
         retry: Retry policy.
         breaker: Circuit-breaker policy.
         max_in_flight: Requests this client sends at once (etiquette on a shared daemon).
-        project: Project name for analytics.
+        project: Project name for analytics and fair share (see ``BaseClient``).
+        priority: ``"interactive"``, ``"normal"`` or ``"batch"`` for the machine-wide slots
+            (default ``SHARED_OLLAMA_PRIORITY``, else ``"normal"``).
         instrumentation: Telemetry sink (default: the global OpenTelemetry providers).
         machine_slots: Requests in flight to each host from all of this user's processes
             together (default ``SHARED_OLLAMA_MACHINE_SLOTS``; unset: no machine-wide cap).

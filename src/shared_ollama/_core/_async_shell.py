@@ -40,8 +40,8 @@ from shared_ollama._resilience._routing import HostState
 from shared_ollama._settings import ClientSettings
 
 if TYPE_CHECKING:
-    from filelock import BaseFileLock
-
+    from shared_ollama._coordinator._leases import Lease
+    from shared_ollama._coordinator._policy import Priority
     from shared_ollama.telemetry import CallObservation, Instrumentation
 
 __all__ = ["DEFAULT_MAX_IN_FLIGHT", "AsyncShell"]
@@ -62,7 +62,7 @@ class _Sent:
     phases: PhaseTimeouts
     route: HostState
     deadline: float | None
-    lease: BaseFileLock | None
+    lease: Lease | None
 
 
 class AsyncShell(BaseClient):
@@ -80,6 +80,7 @@ class AsyncShell(BaseClient):
         breaker: BreakerPolicy = DEFAULT_BREAKER_POLICY,
         max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
         project: str | None = None,
+        priority: Priority | None = None,
         instrumentation: Instrumentation | None = None,
         machine_slots: int | None = None,
         health_gate: bool | HealthGate = False,
@@ -105,6 +106,7 @@ class AsyncShell(BaseClient):
             health_gate=health_gate,
             limits=limits,
             settings=settings,
+            priority=priority,
         )
         AdaptiveLimit(max_in_flight)  # validates it
         self._owns_http = http_client is None
@@ -158,7 +160,9 @@ class AsyncShell(BaseClient):
             )
         return entry
 
-    async def _take_slot(self, route: HostState, phases: PhaseTimeouts) -> BaseFileLock | None:
+    async def _take_slot(
+        self, route: HostState, phases: PhaseTimeouts, call: ApiCall[Any]
+    ) -> Lease | None:
         limit, condition = self._limit(route)
         async with condition:
             if not await wait_for_room(condition, limit.has_room, phases.pool):
@@ -168,26 +172,28 @@ class AsyncShell(BaseClient):
         lease = None
         if route.machine is not None:
             try:
-                lease = await route.machine.aacquire(phases.pool)
+                lease = await route.machine.aacquire(
+                    phases.pool, model=call.model, payload=call.payload
+                )
             except BaseException:
                 await self._give_slot(route, None, busy=False)
                 raise
         return lease
 
     async def _queue(
-        self, route: HostState, phases: PhaseTimeouts, permit: Permit
-    ) -> BaseFileLock | None:
+        self, route: HostState, phases: PhaseTimeouts, permit: Permit, call: ApiCall[Any]
+    ) -> Lease | None:
         """Wait for a slot; a wait that times out is ours, not the server's: no breaker failure."""
         try:
-            return await self._take_slot(route, phases)
+            return await self._take_slot(route, phases, call)
         except RequestTimeoutError:
             permit.release()
             raise
 
-    async def _give_slot(self, route: HostState, lease: BaseFileLock | None, *, busy: bool) -> None:
+    async def _give_slot(self, route: HostState, lease: Lease | None, *, busy: bool) -> None:
         route.in_flight -= 1
         if lease is not None and route.machine is not None:
-            route.machine.release(lease)
+            await route.machine.arelease(lease)  # runs to its end even when cancelled
         await shielded(self._finish_slot, route, busy=busy)
 
     async def _finish_slot(self, route: HostState, *, busy: bool) -> None:
@@ -282,7 +288,11 @@ class AsyncShell(BaseClient):
         raise error_from_status(status, body, model=call.model, host=sent.route.base)
 
     async def _send(
-        self, call: ApiCall[Any], deadline: float | None, progress: CallProgress
+        self,
+        call: ApiCall[Any],
+        deadline: float | None,
+        progress: CallProgress,
+        observation: CallObservation | None,
     ) -> _Sent:
         """One attempt: choose a host, take a slot, build, send, and map what failed.
 
@@ -293,7 +303,8 @@ class AsyncShell(BaseClient):
         progress.tried.append(route)
         try:
             phases = self._phase_timeouts(call, deadline, route)
-            lease = await self._queue(route, phases, permit)
+            lease = await self._queue(route, phases, permit, call)
+            call = self._agreed(call, lease, route, observation)
             if deadline is not None:  # the wait for a slot came out of the call's deadline
                 phases = self._phase_timeouts(call, deadline, route)
             busy = False
@@ -328,7 +339,7 @@ class AsyncShell(BaseClient):
         progress: CallProgress,
         observation: CallObservation | None,
     ) -> T:
-        sent = await self._send(call, deadline, progress)
+        sent = await self._send(call, deadline, progress, observation)
         try:
             try:
                 body = await self._read_body(call, sent, limit=sent.phases.read)
@@ -355,7 +366,7 @@ class AsyncShell(BaseClient):
         observation = self._observe(call)
         opened = await self._with_retries(
             call,
-            lambda deadline, progress: self._send(call, deadline, progress),
+            lambda deadline, progress: self._send(call, deadline, progress, observation),
             observation,
         )
         response, permit, route, deadline = (

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
+from shared_ollama._coordinator._policy import DEFAULT_PRIORITY, Priority, parse_priority
 from shared_ollama._core._calls import ApiCall
 from shared_ollama._core._error_mapping import (
     error_from_exception,
@@ -56,13 +57,12 @@ from shared_ollama._resilience._policy import (
 )
 from shared_ollama._resilience._retry_budget import budget_for
 from shared_ollama._resilience._routing import HostState, rank_hosts
-from shared_ollama._settings import ClientSettings
+from shared_ollama._settings import ClientSettings, default_project_name
 from shared_ollama._version import __version__
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
-    from shared_ollama._resilience._machine_slots import MachineSlots
+    from shared_ollama._coordinator._leases import Lease
+    from shared_ollama._coordinator._slots import MachineQueue
     from shared_ollama.telemetry import CallObservation, Instrumentation
 
 __all__ = ["NOT_GIVEN", "BaseClient", "CallProgress", "NotGiven", "forget_learned_state"]
@@ -126,13 +126,31 @@ def _report_transition(old: BreakerState, new: BreakerState, host: str) -> None:
     _TRANSITIONS[0].breaker_transition(host=host, old=old.value, new=new.value)
 
 
-def _machine_slots(base_url: str, slots: int | None, directory: Path | None) -> MachineSlots | None:
-    """The machine-wide cap for one host, when enabled (filelock loads only then)."""
-    if slots is None or directory is None:
-        return None
-    from shared_ollama._resilience._machine_slots import MachineSlots  # noqa: PLC0415 (opt-in feature)
+def _machine_queue(
+    base_url: str,
+    slots: int | None,
+    settings: ClientSettings,
+    *,
+    project: str | None,
+    priority: Priority,
+) -> MachineQueue | None:
+    """The machine-wide slots of one host through the coordinator, when enabled.
 
-    return MachineSlots(base_url, slots, directory=directory)
+    The coordinator's modules load only then; the project defaults to the working folder's.
+    """
+    if slots is None:
+        return None
+    from shared_ollama._coordinator._registry import coordinator_for  # noqa: PLC0415 (opt-in)
+    from shared_ollama._coordinator._slots import MachineQueue  # noqa: PLC0415 (opt-in)
+
+    return MachineQueue(
+        coordinator_for(settings),
+        base_url,
+        slots,
+        project=project or default_project_name(),
+        priority=priority,
+        weight=settings.project_weight or 1.0,
+    )
 
 
 _REFERENCE_CLIENT_VERSION = "0.6.3"
@@ -163,18 +181,22 @@ class BaseClient:
         api_key: Bearer token; defaults to ``OLLAMA_API_KEY``.
         retry: Retry policy; ``RetryPolicy(attempts=1)`` disables retries.
         breaker: Circuit-breaker policy, shared by every client of the same host.
-        project: Name of the calling project for analytics (defaults to ``SHARED_OLLAMA_PROJECT``).
+        project: Name of the calling project for analytics and, when machine slots are on, for
+            fair share between projects (defaults to ``SHARED_OLLAMA_PROJECT``; for fair share,
+            else the name of the project folder you run in).
         instrumentation: Where spans, metrics and performance records go; by default the global
             OpenTelemetry providers (a no-op unless the application installed an SDK).
-        machine_slots: Requests in flight to each host from all processes of this user on
-            this machine together (default ``SHARED_OLLAMA_MACHINE_SLOTS``; unset means no
-            machine-wide cap).
+        machine_slots: Requests in flight to each host from all processes sharing the
+            coordinator together (default ``SHARED_OLLAMA_MACHINE_SLOTS``; unset means no
+            machine-wide cap). Turns on priorities, fair share and agreed load-time options.
         health_gate: ``True`` to check the server's health before calls (once, then trusted
             for a few seconds), failing at once with the reason when it is down; or a
             :class:`~shared_ollama.HealthGate` to share between clients.
         limits: The size limits of one stream line and of one whole reply, streamed or not
             (:class:`~shared_ollama.ReplyLimits`; 16 MiB and 256 MiB by default).
         settings: Environment-derived defaults (tests pass their own).
+        priority: ``"interactive"``, ``"normal"`` or ``"batch"``: who gets a free machine-wide
+            slot first (default ``SHARED_OLLAMA_PRIORITY``, else ``"normal"``).
     """
 
     def __init__(
@@ -193,8 +215,13 @@ class BaseClient:
         health_gate: bool | HealthGate = False,
         limits: ReplyLimits = DEFAULT_REPLY_LIMITS,
         settings: ClientSettings | None = None,
+        priority: Priority | None = None,
     ) -> None:
         self._settings = settings if settings is not None else ClientSettings.from_environ()
+        self.project = project if project is not None else self._settings.project
+        self.priority: Priority = parse_priority(
+            priority if priority is not None else self._settings.priority or DEFAULT_PRIORITY
+        )
         if hosts is not None and host is not None:
             raise ValueError("Give either host= or hosts=, not both.")
         if hosts is not None and (isinstance(hosts, str) or not hosts):
@@ -217,7 +244,13 @@ class BaseClient:
                 auth=httpx.BasicAuth(item.username, item.password or "")
                 if item.username is not None
                 else None,
-                machine=_machine_slots(item.base_url, slots, self._settings.runtime_dir),
+                machine=_machine_queue(
+                    item.base_url,
+                    slots,
+                    self._settings,
+                    project=self.project,
+                    priority=self.priority,
+                ),
             )
             for item in parsed
         )
@@ -242,7 +275,6 @@ class BaseClient:
             if health_gate
             else None
         )
-        self.project = project if project is not None else self._settings.project
         if instrumentation is None:
             from shared_ollama.telemetry import Instrumentation  # noqa: PLC0415 (first client)
 
@@ -288,12 +320,47 @@ class BaseClient:
         return self._timeouts
 
     def _stabilize(self, call: ApiCall[T]) -> ApiCall[T]:
-        """Reuse the ``num_ctx``/``keep_alive`` this client used before for the call's model."""
-        if call.operation is None or call.payload is None:
+        """Reuse the ``num_ctx``/``keep_alive`` this client used before for the call's model.
+
+        With machine-wide slots on, the coordinator's agreement (applied at grant time, across
+        every process) takes the place of this client-local memory.
+        """
+        if call.operation is None or call.payload is None or self._routes[0].machine is not None:
             return call
         payload = self._sticky.apply(call.payload)
         if payload is None:
             return call
+        return dataclasses.replace(call, payload=payload, body=dumps(payload))
+
+    def _agreed(
+        self,
+        call: ApiCall[T],
+        lease: Lease | None,
+        route: HostState,
+        observation: CallObservation | None,
+    ) -> ApiCall[T]:
+        """The call with the load-time options every process agreed on for its model.
+
+        Applied once the slot is granted (the grant may have grown the agreement to this very
+        request's ``num_ctx``). The wait and the agreed options go on the call's span.
+        """
+        if lease is None or route.machine is None:
+            return call
+        span = observation.span if observation is not None else None
+        if span is not None and span.is_recording():
+            span.set_attribute("shared_ollama.priority", self.priority)
+            span.set_attribute("shared_ollama.slot.wait", lease.waited)
+            if lease.agreed is not None:
+                for name, value in lease.agreed.as_dict().items():
+                    if value is not None:
+                        span.set_attribute(f"shared_ollama.agreed.{name}", value)
+        if call.payload is None or call.model is None:
+            return call
+        payload, changed = route.machine.agree(lease, call.model, call.payload)
+        if payload is None:
+            return call
+        if span is not None and span.is_recording():
+            span.set_attribute("shared_ollama.agreed.changed", sorted(changed))
         return dataclasses.replace(call, payload=payload, body=dumps(payload))
 
     def _deadline(self) -> float | None:

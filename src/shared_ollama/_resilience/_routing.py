@@ -23,7 +23,7 @@ from shared_ollama._resilience._loaded_models import LoadedModels
 from shared_ollama._resilience._retry_budget import RetryBudget
 
 if TYPE_CHECKING:
-    from shared_ollama._resilience._machine_slots import MachineSlots
+    from shared_ollama._coordinator._slots import MachineQueue
 
 __all__ = ["DEFAULT_CATALOG_TTL", "HostState", "ModelCatalog", "rank_hosts"]
 
@@ -97,7 +97,7 @@ class HostState:
     loaded: LoadedModels = field(default_factory=_fresh_loaded_models)
     catalog: ModelCatalog = field(default_factory=_fresh_catalog)
     auth: httpx.Auth | None = None
-    machine: MachineSlots | None = None
+    machine: MachineQueue | None = None
     in_flight: int = 0
 
     def forget_listings(self) -> None:
