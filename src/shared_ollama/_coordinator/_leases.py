@@ -15,7 +15,6 @@ import logging
 import os
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ParamSpec, TypeVar
@@ -133,7 +132,7 @@ class _Wait:
     def __init__(self, request: SlotRequest, timeout: float | None) -> None:
         self.request = request
         self.timeout = timeout
-        self.ticket_id = uuid.uuid4().hex
+        self.ticket_id = os.urandom(16).hex()
         self.started = time.monotonic()
         self.deadline = None if timeout is None else self.started + timeout
 
