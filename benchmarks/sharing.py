@@ -36,7 +36,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -153,6 +152,17 @@ def _groups(coordinator: str, tmp: Path) -> tuple[dict[str, str], dict[str, str]
     )
 
 
+def _runs(
+    coordinators: Sequence[str], tmp: Path
+) -> list[tuple[str, str, dict[str, str], dict[str, str]]]:
+    """(client, label, env of group 1, env of group 2): plain first, then each coordinator."""
+    runs: list[tuple[str, str, dict[str, str], dict[str, str]]] = [("plain", "plain", {}, {})]
+    for index, coordinator in enumerate(coordinators):
+        first, second = _groups(coordinator, tmp / str(index))
+        runs.append(("ours", "embedded" if coordinator == "embedded" else "redis", first, second))
+    return runs
+
+
 def latency_under_load(
     url: str, *, chats: int, coordinators: Sequence[str], tmp: Path
 ) -> dict[str, Any]:
@@ -178,13 +188,7 @@ def latency_under_load(
         "batch_alone_per_s": alone_calls / window,
         "batch_service_s": service,
     }
-    runs = [("plain", "plain", {}, {})]
-    for coordinator in coordinators:
-        batch_env, chat_env = _groups(coordinator, tmp / f"lat-{len(runs)}")
-        runs.append(
-            ("ours", coordinator if coordinator == "embedded" else "redis", batch_env, chat_env)
-        )
-    for client, label, batch_env, chat_env in runs:
+    for client, label, batch_env, chat_env in _runs(coordinators, tmp / "latency"):
         results = _run_workers(
             [
                 *batch_specs(client, batch_env),
@@ -221,13 +225,7 @@ def reload_thrash(
 ) -> dict[str, Any]:
     """Scenario 2 (and 3): two projects alternating num_ctx 2048 and 4096."""
     figures: dict[str, Any] = {}
-    runs = [("plain", "plain", {}, {})]
-    for coordinator in coordinators:
-        first_env, second_env = _groups(coordinator, tmp / f"thrash-{len(runs)}")
-        runs.append(
-            ("ours", coordinator if coordinator == "embedded" else "redis", first_env, second_env)
-        )
-    for client, label, first_env, second_env in runs:
+    for client, label, first_env, second_env in _runs(coordinators, tmp / "thrash"):
         _unload(url)
         before = _runner_starts(log)
         began = time.perf_counter()
@@ -246,7 +244,7 @@ def reload_thrash(
                     "env": env,
                 }
                 for turn, (num_ctx, env) in enumerate(((2048, first_env), (4096, second_env)))
-            ]  # fmt: skip
+            ]
         )
         elapsed = time.perf_counter() - began
         after = _runner_starts(log)

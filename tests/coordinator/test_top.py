@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import threading
+from pathlib import Path
 
+import pytest
 from rich.console import Console
 
 from shared_ollama._coordinator._leases import Coordinator, SlotRequest
@@ -104,3 +107,30 @@ def test_top_summarize_empty_host_has_no_rows(coordinator: Coordinator) -> None:
     coordinator.release(coordinator.acquire(request, 5.0))
     (snapshot,) = coordinator.snapshot()
     assert summarize(snapshot) == []
+
+
+def test_top_command_prints_json_and_a_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``shared-ollama top --json`` and ``top --once`` read the coordinator the environment names."""
+    from shared_ollama._cli._app import main
+    from shared_ollama._coordinator._registry import coordinator_for, reset_coordinators
+    from shared_ollama._settings import ClientSettings
+
+    monkeypatch.setenv("SHARED_OLLAMA_RUNTIME_DIR", str(tmp_path / "run"))
+    monkeypatch.delenv("SHARED_OLLAMA_COORDINATOR", raising=False)
+    reset_coordinators()
+    try:
+        coordinator = coordinator_for(ClientSettings.from_environ())
+        request = SlotRequest(host=HOST, project="web", priority="interactive", model="m", slots=2)
+        lease = coordinator.acquire(request, 5.0)
+        assert main(["top", "--json"]) == 0
+        document = json.loads(capsys.readouterr().out)
+        assert [(row["project"], row["in_flight"]) for row in document["hosts"][0]["rows"]] == [
+            ("web", 1)
+        ]
+        assert main(["top", "--once"]) == 0
+        assert "web" in capsys.readouterr().out
+        coordinator.release(lease)
+    finally:
+        reset_coordinators()

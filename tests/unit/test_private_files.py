@@ -15,7 +15,6 @@ from shared_ollama._private_files import (
     private_dir,
     write_private,
 )
-from shared_ollama._resilience._machine_slots import MachineSlots
 from shared_ollama._settings import ClientSettings
 from shared_ollama.daemon._files import PidRecord, write_record
 
@@ -114,28 +113,18 @@ def test_check_not_symlink_refuses_a_lock_file_link(tmp_path: Path) -> None:
 
 @POSIX
 def test_machine_slots_create_their_run_dir_owner_only(tmp_path: Path) -> None:
-    """The machine-wide slots' folder is created 0700 (it was 0755) and its lock files 0600."""
+    """The machine-wide slots' coordinator makes its folder 0700 and its database 0600."""
+    from shared_ollama._coordinator._sqlite import SqliteCoordinator
+
     run = tmp_path / "run"
     settings = ClientSettings.from_environ({"SHARED_OLLAMA_RUNTIME_DIR": str(run)})
     assert settings.runtime_dir == run
-    slots = MachineSlots("http://127.0.0.1:11434", 2, directory=run)
-    lock = slots.acquire(1.0)
+    coordinator = SqliteCoordinator(run)
     try:
         assert _mode(run) & 0o077 == 0
-        assert {_mode(path) for path in run.glob("slot-*.lock")} == {0o600}
+        assert _mode(coordinator.path) == 0o600
     finally:
-        slots.release(lock)
-
-
-@POSIX
-def test_machine_slots_refuse_a_world_writable_run_dir(tmp_path: Path) -> None:
-    """A shared SHARED_OLLAMA_RUNTIME_DIR is refused before any lock file is made there."""
-    run = tmp_path / "run"
-    run.mkdir()
-    run.chmod(0o777)
-    with pytest.raises(UnsafePathError, match="SHARED_OLLAMA_RUNTIME_DIR"):
-        MachineSlots("http://127.0.0.1:11434", 2, directory=run)
-    assert list(run.iterdir()) == []
+        coordinator.close()
 
 
 @POSIX

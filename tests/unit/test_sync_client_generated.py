@@ -38,6 +38,7 @@ def test_unasync_fails_on_a_rule_that_changes_nothing(unasync: ModuleType) -> No
     for source, _ in unasync.FILES:
         text = source.read_text(encoding="utf-8").replace("aiter_bytes(", "chunks(")
         text = text.replace("aread(", "body(").replace("aclose(", "shut(")
+        text = text.replace("arelease(", "give(")
         sources.append(text.replace("arequire(", "check(").replace("aacquire(", "take("))
     with pytest.raises(ValueError, match=r"changed nothing"):
         unasync.unasync(*sources)

@@ -7,7 +7,7 @@ error, 130 interrupted.
 :data:`COMMANDS` is the one table of commands, written out here: importing a module never adds a
 command, so what the program offers does not depend on what was imported first. Each command's
 code lives beside what it drives (``_daemon``: the daemon; ``_api``: models and one-shot calls;
-the plugins, replay, report and load-test modules for theirs).
+the plugins, replay, report, load-test and coordinator (``top``) modules for theirs).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from shared_ollama._cli._output import (
     fail,
     warn,
 )
+from shared_ollama._coordinator import _top
 from shared_ollama._errors import SharedOllamaError
 from shared_ollama._report import _command as _report_command
 from shared_ollama._report import _load_test
@@ -122,6 +123,7 @@ COMMANDS: tuple[Command, ...] = (
         _load_test.configure_parser,
         _load_test.run,
     ),
+    Command(_top.COMMAND_NAME, _top.COMMAND_HELP, _top.configure_parser, _top.run),
 )
 """Every sub-command, in the order ``--help`` lists them."""
 
