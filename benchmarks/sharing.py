@@ -2,7 +2,7 @@
 
     python benchmarks/sharing.py [--quick] [--url URL] [--skip-redis] [--out FILE]
 
-Runs on the real development Ollama (``../shared/ollama-dev``) started with
+Runs on the real development Ollama (``../shared/ollama-dev``, or ``OLLAMA_DEV_DIR``) started with
 ``OLLAMA_NUM_PARALLEL=1`` on a free loopback port (or the daemon at ``--url``, which must run
 with that setting), and on a ``redis-server`` it starts on a free loopback port (``PATH`` or
 ``SHARED_OLLAMA_REDIS_SERVER``; the Redis figures are skipped with a note without one). Every
@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-DEV = HERE.parent.parent / "shared" / "ollama-dev"
+DEV = Path(os.environ.get("OLLAMA_DEV_DIR", HERE.parent.parent / "shared" / "ollama-dev"))
 MODEL = os.environ.get("SHARED_OLLAMA_BENCH_MODEL", "smollm2:135m")
 BATCH_PROCESSES = 4
 CHAT_PROMPT = [{"role": "user", "content": "Say hello in three words."}]
