@@ -30,8 +30,8 @@ def live_url() -> str:
     url = os.environ.get(LIVE_URL_VARIABLE)
     if not url:
         pytest.skip(
-            f"{LIVE_URL_VARIABLE} is unset: start an Ollama (e.g. ../shared/ollama-dev/serve.sh "
-            f"PORT) and export {LIVE_URL_VARIABLE}=http://127.0.0.1:PORT to run live tests"
+            f"{LIVE_URL_VARIABLE} is unset: to run the live tier against your own Ollama, start it (`ollama serve`), pull the model (`ollama pull smollm2:135m`) and export "
+            f"{LIVE_URL_VARIABLE}=http://127.0.0.1:11434"
         )
     return url
 

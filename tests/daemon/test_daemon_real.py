@@ -72,7 +72,10 @@ def ollama_binary() -> Path:
     try:
         return find_ollama_binary(environ)
     except OllamaBinaryNotFoundError as exc:
-        pytest.skip(f"no ollama binary ({exc}); run ../shared/ollama-dev/install.sh")
+        pytest.skip(
+            f"no ollama binary ({exc}): install Ollama (https://ollama.com/download) or set "
+            "OLLAMA_BIN to its executable to run the daemon tier"
+        )
 
 
 @dataclass
@@ -270,7 +273,10 @@ def test_warm_loads_a_real_model_and_status_shows_it(
 ) -> None:
     """A model created in the sandbox store is loaded by warm and listed as loaded."""
     if not DEV_MODEL_FILE.exists():
-        pytest.skip(f"{DEV_MODEL_FILE} is missing; run ../shared/ollama-dev/install.sh")
+        pytest.skip(
+            f"{DEV_MODEL_FILE} is missing: put a smollm2:135m GGUF file there (or set "
+            "OLLAMA_DEV_HOME to a folder holding models/SmolLM2-135M-Instruct.Q4_1.gguf) to run it"
+        )
     _start(sandbox)
     modelfile = Path(sandbox.environ["OLLAMA_MODELS"]).parent / "Modelfile"
     modelfile.write_text(f"FROM {DEV_MODEL_FILE}\n")

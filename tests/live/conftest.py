@@ -93,7 +93,8 @@ def spawn_ollama(
     binary = os.environ.get("OLLAMA_BIN") or shutil.which("ollama")
     if not binary:
         pytest.skip(
-            "no ollama binary: set OLLAMA_BIN (../shared/ollama-dev/install.sh prints its folder)"
+            "no ollama binary: install Ollama (https://ollama.com/download) or set OLLAMA_BIN "
+            "to its executable"
         )
     modelfile = httpx.post(live_url + "/api/show", json={"model": live_model}, timeout=30).json()[
         "modelfile"

@@ -304,8 +304,8 @@ def test_pytest_plugin_ollama_daemon_starts_and_stops_a_real_server(
     binary = os.environ.get("OLLAMA_BIN") or shutil.which("ollama")
     if not binary:
         pytest.skip(
-            "no ollama executable: set OLLAMA_BIN to the one ../shared/ollama-dev/install.sh "
-            "provides, or put its folder on PATH"
+            "no ollama executable: install Ollama (https://ollama.com/download) or set "
+            "OLLAMA_BIN to its executable"
         )
     monkeypatch.setenv("OLLAMA_BIN", binary)
     downstream.makepyfile(

@@ -179,3 +179,29 @@ def test_docs_examples_readme_lists_every_example() -> None:
         p.name for p in sorted((ROOT / "examples").glob("*.py")) if f"`{p.name}`" not in text
     ]
     assert missing == []
+
+
+def _skip_reasons(path: Path) -> list[tuple[int, str]]:
+    """The text of every ``pytest.skip(...)`` / ``skipif(reason=...)`` in a test file."""
+    reasons = []
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", "") in ("skip", "skipif"):
+            texts = [
+                part.value
+                for arg in [*node.args, *(keyword.value for keyword in node.keywords)]
+                for part in ast.walk(arg)
+                if isinstance(part, ast.Constant) and isinstance(part.value, str)
+            ]
+            reasons.append((node.lineno, " ".join(texts)))
+    return reasons
+
+
+def test_docs_skip_messages_never_point_into_this_repositorys_ci_folders() -> None:
+    """A skip tells a user how to run a tier with their own Ollama, never ``../shared/...``."""
+    files = [*(ROOT / "tests").rglob("*.py"), *(ROOT / "integrations").rglob("*.py")]
+    reasons = [(path, line, text) for path in files for line, text in _skip_reasons(path)]
+    assert any("ollama serve" in text for _, _, text in reasons)  # the scan finds the live skip
+    offenders = [
+        f"{path.relative_to(ROOT)}:{line}" for path, line, text in reasons if "../shared" in text
+    ]
+    assert offenders == []
