@@ -87,7 +87,7 @@ _HOST_VARIABLES = ("SHARED_OLLAMA_URL", "OLLAMA_BASE_URL", "OLLAMA_HOST", "OLLAM
 def _download(folder: Path) -> Path:
     """The pinned sdist, downloaded with pip; skip only when the package index is unreachable."""
     command = [
-        sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
+        sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", "ollama",
         "--disable-pip-version-check", "-d", str(folder), f"ollama=={VERSION}",
     ]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
