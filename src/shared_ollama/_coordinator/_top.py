@@ -132,8 +132,10 @@ def render(snapshots: Sequence[HostSnapshot], *, where: str) -> RenderableType:
             title=f"{snapshot.host}  {in_flight}/{snapshot.capacity or '-'} slots in use",
             title_justify="left",
         )
-        for column in ("project", "priority", "in flight", "waiting", "longest wait"):
-            table.add_column(column, justify="right" if " " in column else "left")
+        table.add_column("project")
+        table.add_column("priority")
+        for column in ("in flight", "waiting", "longest wait"):
+            table.add_column(column, justify="right")
         table.add_column("models")
         table.add_column("agreed options")
         for row in summarize(snapshot):
