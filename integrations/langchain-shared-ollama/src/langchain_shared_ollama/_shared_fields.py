@@ -69,6 +69,17 @@ class ConnectionFields(BaseModel):
     api_key: SecretStr | None = None
     """Bearer token for an Ollama behind an authenticating proxy (or ollama.com)."""
 
+    project: str | None = None
+    """The calling project: fair share between projects on shared slots, and analytics.
+
+    ``None`` keeps shared-ollama's default (``SHARED_OLLAMA_PROJECT``, else the project folder's
+    name for fair share).
+    """
+
+    priority: Literal["interactive", "normal", "batch"] | None = None
+    """Who gets a free machine-wide slot first (``SHARED_OLLAMA_MACHINE_SLOTS``): ``None`` keeps
+    ``SHARED_OLLAMA_PRIORITY``, else ``"normal"``."""
+
     validate_model_on_init: bool = False
     """Check at construction that the model exists on the server (one request).
 
@@ -87,7 +98,7 @@ class ConnectionFields(BaseModel):
     def _init_clients(self) -> LazyClients:
         settings = client_settings(
             base_url=self.base_url,
-            client_kwargs=self.client_kwargs,
+            client_kwargs={**(self.client_kwargs or {}), **self._scheduling()},
             sync_client_kwargs=self.sync_client_kwargs,
             async_client_kwargs=self.async_client_kwargs,
             timeout=self.timeout,
@@ -98,6 +109,11 @@ class ConnectionFields(BaseModel):
             settings, sync_client=self.client, async_client=self.async_client
         )
         return self._clients
+
+    def _scheduling(self) -> dict[str, Any]:
+        """``project=`` and ``priority=`` for the core clients, when set."""
+        fields = (("project", self.project), ("priority", self.priority))
+        return {name: value for name, value in fields if value is not None}
 
     def _check_model(self, model: str) -> Any:
         """Return the server's ``/api/show`` answer for ``model`` (``validate_model_on_init``).

@@ -8,7 +8,7 @@ Every batch is one ``/api/embed`` request. Sync batching is LlamaIndex's own (on
 from __future__ import annotations
 
 from functools import cached_property, partial
-from typing import Any
+from typing import Any, Literal
 
 from llama_index.core.base.embeddings.base import BaseEmbedding, Embedding
 from llama_index.core.bridge.pydantic import Field
@@ -102,6 +102,21 @@ class SharedOllamaEmbedding(BaseEmbedding):
         ),
     )
 
+    project: str | None = Field(
+        default=None,
+        description=(
+            "The calling project, for fair share on shared slots and analytics (default "
+            "SHARED_OLLAMA_PROJECT)."
+        ),
+    )
+    priority: Literal["interactive", "normal", "batch"] | None = Field(
+        default=None,
+        description=(
+            "Who gets a free machine-wide slot first (default SHARED_OLLAMA_PRIORITY, else "
+            "'normal'; embedding a corpus is usually 'batch')."
+        ),
+    )
+
     def __init__(
         self,
         model_name: str,
@@ -114,6 +129,8 @@ class SharedOllamaEmbedding(BaseEmbedding):
         callback_manager: CallbackManager | None = None,
         client_kwargs: dict[str, Any] | None = None,
         keep_alive: float | str | None = DEFAULT_KEEP_ALIVE,
+        project: str | None = None,
+        priority: Literal["interactive", "normal", "batch"] | None = None,
         client: SharedOllamaClient | None = None,
         async_client: AsyncSharedOllamaClient | None = None,
         **kwargs: Any,
@@ -127,10 +144,16 @@ class SharedOllamaEmbedding(BaseEmbedding):
             text_instruction=text_instruction,
             callback_manager=callback_manager,
             keep_alive=keep_alive,
+            project=project,
+            priority=priority,
             **kwargs,
         )
         state = self._state
-        state.client_kwargs = dict(client_kwargs or {})
+        scheduling = {"project": project, "priority": priority}
+        state.client_kwargs = {
+            **dict(client_kwargs or {}),
+            **{name: value for name, value in scheduling.items() if value is not None},
+        }
         state.client = client
         state.async_client = async_client
 

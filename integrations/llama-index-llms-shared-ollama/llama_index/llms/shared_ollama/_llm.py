@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator, Sequence
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from llama_index.core.base.llms.generic_utils import (
     achat_to_completion_decorator,
@@ -180,6 +180,20 @@ class SharedOllama(FunctionCallingLLM):
     headers: dict[str, str] | None = Field(
         default=None, description="Extra HTTP headers for every request (e.g. Authorization)."
     )
+    project: str | None = Field(
+        default=None,
+        description=(
+            "The calling project, for fair share on shared slots and analytics (default "
+            "SHARED_OLLAMA_PROJECT)."
+        ),
+    )
+    priority: Literal["interactive", "normal", "batch"] | None = Field(
+        default=None,
+        description=(
+            "Who gets a free machine-wide slot first (default SHARED_OLLAMA_PRIORITY, else "
+            "'normal')."
+        ),
+    )
 
     def __init__(
         self,
@@ -196,6 +210,8 @@ class SharedOllama(FunctionCallingLLM):
         keep_alive: float | str | None = DEFAULT_KEEP_ALIVE,
         thinking: Thinking | None = None,
         headers: dict[str, str] | None = None,
+        project: str | None = None,
+        priority: Literal["interactive", "normal", "batch"] | None = None,
         client: SharedOllamaClient | None = None,
         async_client: AsyncSharedOllamaClient | None = None,
         **kwargs: Any,
@@ -214,6 +230,8 @@ class SharedOllama(FunctionCallingLLM):
             keep_alive=keep_alive,
             thinking=thinking,
             headers=headers,
+            project=project,
+            priority=priority,
             **kwargs,
         )
         self._state.client = client
@@ -238,6 +256,10 @@ class SharedOllama(FunctionCallingLLM):
             options["timeout"] = self.request_timeout
         if self.headers:
             options["headers"] = dict(self.headers)
+        if self.project is not None:
+            options["project"] = self.project
+        if self.priority is not None:
+            options["priority"] = self.priority
         return options
 
     @property
