@@ -32,7 +32,7 @@ MESSAGES = [{"role": "user", "content": "Tell me a long story."}]
 
 
 def _count_requests(client: SharedOllamaClient, sent: list[str]) -> None:
-    client._http.event_hooks["request"].append(lambda request: sent.append(request.url.path))
+    client._client.event_hooks["request"].append(lambda request: sent.append(request.url.path))
 
 
 def test_breaker_opens_when_server_stops_and_closes_when_it_returns(

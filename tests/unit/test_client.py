@@ -532,7 +532,7 @@ def test_async_slot_survives_cancellation_while_handing_it_back() -> None:
             base, transport=httpx.MockTransport(handler), max_in_flight=1
         ) as client:
             await client.version()
-            limit, condition = client._limits[base]
+            limit, condition = client._limits.current()[base]
             held.append(condition)
             task = asyncio.ensure_future(client.version())
             for _ in range(10):

@@ -67,7 +67,7 @@ def test_reset_closes_and_forgets_the_default_client() -> None:
     """The client behind ``shared_ollama.chat`` is closed; the next call makes a new one."""
     first = _default_client.default_client()
     reset()
-    assert first._http.is_closed
+    assert first._client.is_closed
     second = _default_client.default_client()
     assert second is not first
     reset()
@@ -99,7 +99,7 @@ def test_reset_restores_concurrency_limits_lowered_by_busy_answers() -> None:
     ) as client:
         with contextlib.suppress(Exception):
             client.version()
-        ((limit, _),) = client._limits.values()
+        ((limit, _),) = client._limits.current().values()
         assert limit.limit == 2
         reset()
         assert limit.limit == 4

@@ -394,7 +394,7 @@ class AsyncSharedOllamaClient(AsyncShell):
         try:
             auth = self._routes[0].auth or USE_CLIENT_DEFAULT
             async with open_blob(file) as content:
-                response = await self._http.post(
+                response = await self._http.current().post(
                     url, content=content, headers=self._headers, auth=auth
                 )
         except httpx.HTTPError as exc:

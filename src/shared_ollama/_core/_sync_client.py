@@ -394,7 +394,9 @@ class SharedOllamaClient(Shell):
         try:
             auth = self._routes[0].auth or USE_CLIENT_DEFAULT
             with open_blob(file) as content:
-                response = self._http.post(url, content=content, headers=self._headers, auth=auth)
+                response = self._http.current().post(
+                    url, content=content, headers=self._headers, auth=auth
+                )
         except httpx.HTTPError as exc:
             raise error_from_exception(exc, host=self._base, model=None) from exc
         if response.status_code >= 400:

@@ -11,11 +11,11 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import BinaryIO, ParamSpec, TypeVar
+from typing import BinaryIO, Generic, ParamSpec, TypeVar
 
 from shared_ollama._resilience._policy import is_testing
 
-__all__ = ["Condition", "open_blob", "shielded", "sleep", "wait_for_room"]
+__all__ = ["Condition", "PerLoop", "open_blob", "shielded", "sleep", "wait_for_room"]
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -46,3 +46,30 @@ def sleep(seconds: float) -> None:
     """Sleep the thread for ``seconds`` (not at all in testing mode)."""
     if seconds > 0 and not is_testing():
         time.sleep(seconds)
+
+
+class PerLoop(Generic[T]):
+    """One ``T`` for the client's whole life: without an event loop there is nothing to bind to.
+
+    The sync twin of :class:`shared_ollama._core._async_io.PerLoop`; threads share the value.
+
+    Args:
+        make: Builds the value (at once).
+        close: Unused here (the client closes its one value itself).
+    """
+
+    __slots__ = ("_value",)
+
+    def __init__(self, make: Callable[[], T], close: Callable[[T], None] | None = None) -> None:
+        self._value = make()
+
+    def current(self) -> T:
+        """The value."""
+        return self._value
+
+    def values(self) -> list[T]:
+        """The value, as the one entry of a list."""
+        return [self._value]
+
+    def __repr__(self) -> str:
+        return "PerLoop(no loop)"

@@ -23,7 +23,7 @@ from shared_ollama._core._error_mapping import (
 )
 from shared_ollama._core._ndjson import OversizeError
 from shared_ollama._core._reply_limits import DEFAULT_REPLY_LIMITS, ReplyBody, ReplyLimits
-from shared_ollama._core._sync_io import Condition, shielded, sleep, wait_for_room
+from shared_ollama._core._sync_io import Condition, PerLoop, shielded, sleep, wait_for_room
 from shared_ollama._core._timeouts import PhaseTimeouts
 from shared_ollama._errors import RequestTimeoutError, SharedOllamaError
 from shared_ollama._resilience._adaptive_limit import AdaptiveLimit
@@ -51,6 +51,10 @@ _Shell = TypeVar("_Shell", bound="Shell")
 DEFAULT_MAX_IN_FLIGHT = 4
 """Requests one client sends to a host at once; more wait. Halved by each 503, then regrown."""
 _LISTING_TIMEOUT = 2.0
+
+
+def _close_http(client: httpx.Client) -> None:
+    client.close()
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,34 +114,37 @@ class Shell(BaseClient):
         )
         AdaptiveLimit(max_in_flight)  # validates it
         self._owns_http = http_client is None
-        self._http = http_client or httpx.Client(
-            transport=transport,
-            verify=verify,
-            follow_redirects=follow_redirects,
-            headers=self._headers,
-            **httpx_kwargs,
-        )
-        if self._owns_http:
+        if http_client is None:
+            options = {"transport": transport, "verify": verify, **httpx_kwargs}
+            self._http = PerLoop(
+                lambda: httpx.Client(
+                    follow_redirects=follow_redirects, headers=self._headers, **options
+                ),
+                close=_close_http,
+            )
             self._request_headers = None
+        else:
+            self._http = PerLoop(lambda: http_client)
         self._max_in_flight = max_in_flight
-        self._limits: dict[str, tuple[AdaptiveLimit, Condition]] = {}
+        self._limits: PerLoop[dict[str, tuple[AdaptiveLimit, Condition]]] = PerLoop(dict)
 
     # -- lifecycle -------------------------------------------------------------------------
 
     @property
     def _client(self) -> httpx.Client:
         """The underlying ``httpx`` client, under the name ``ollama.Client`` gives it."""
-        return self._http
+        return self._http.current()
 
     def _forget_learned_state(self) -> None:
         super()._forget_learned_state()
-        for limit, _ in self._limits.values():
-            limit.reset()
+        for limits in self._limits.values():
+            for limit, _ in limits.values():
+                limit.reset()
 
     def close(self) -> None:
         """Close the connections this client opened (an injected ``http_client`` stays open)."""
         if self._owns_http:
-            self._http.close()
+            _close_http(self._http.current())
 
     def __enter__(self: _Shell) -> _Shell:
         return self
@@ -153,11 +160,10 @@ class Shell(BaseClient):
     # -- I/O -------------------------------------------------------------------------------
 
     def _limit(self, route: HostState) -> tuple[AdaptiveLimit, Condition]:
-        entry = self._limits.get(route.base)
+        limits = self._limits.current()
+        entry = limits.get(route.base)
         if entry is None:
-            entry = self._limits.setdefault(
-                route.base, (AdaptiveLimit(self._max_in_flight), Condition())
-            )
+            entry = limits.setdefault(route.base, (AdaptiveLimit(self._max_in_flight), Condition()))
         return entry
 
     def _take_slot(
@@ -203,7 +209,7 @@ class Shell(BaseClient):
     def _refresh_routes(self, call: ApiCall[Any]) -> None:
         for route, path in self._stale_routes(call):
             try:
-                response = self._http.get(
+                response = self._http.current().get(
                     route.base + path,
                     timeout=_LISTING_TIMEOUT,
                     headers=self._request_headers,
@@ -307,9 +313,9 @@ class Shell(BaseClient):
                 phases = self._phase_timeouts(call, deadline, route)
             busy = False
             try:
-                request = self._build_request(self._http, call, phases, route)
+                request = self._build_request(self._http.current(), call, phases, route)
                 try:
-                    response = self._http.send(
+                    response = self._http.current().send(
                         request, stream=True, auth=route.auth or USE_CLIENT_DEFAULT
                     )
                 except httpx.HTTPError as exc:

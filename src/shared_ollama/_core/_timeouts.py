@@ -47,10 +47,12 @@ class TimeoutPolicy:
         first_byte_warm: Waiting for a stream's first byte when the model is loaded.
         first_byte_cold: The same when the model is not loaded (or nobody knows).
         between_chunks: Waiting for each next chunk of a stream.
-        non_stream: Waiting for a whole non-streaming reply (cold load included).
+        non_stream: A whole non-streaming reply, cold load included: the wait for it and the
+            reading of its body together (checked between reads, so a trickle is cut off).
         write: Sending the request body.
         pool: Waiting for a free connection in the client's pool.
-        total: The overall deadline of one call, retries and waits included.
+        total: The overall deadline of one call, streamed or not, retries, waits and the
+            reading of the reply included (opt-in; the only ceiling a stream has).
     """
 
     connect: float | None = DEFAULT_CONNECT
