@@ -100,6 +100,15 @@ class PerLoop(Generic[T]):
             self._entries[loop] = entry
         return entry[0]
 
+    def pop_current(self) -> T | None:
+        """Take the running loop's value out (``None`` if it has none); the next use makes one."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return self._unbound.pop() if self._unbound else None
+        entry = self._entries.pop(loop, None)
+        return None if entry is None else entry[0]
+
     def values(self) -> list[T]:
         """Every value made so far, in any loop."""
         return [value for value, _ in self._entries.values()] + self._unbound

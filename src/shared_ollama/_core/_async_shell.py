@@ -116,12 +116,14 @@ class AsyncShell(BaseClient):
         self._owns_http = http_client is None
         if http_client is None:
             options = {"transport": transport, "verify": verify, **httpx_kwargs}
-            self._http = PerLoop(
-                lambda: httpx.AsyncClient(
+
+            def new_http() -> httpx.AsyncClient:
+                return httpx.AsyncClient(
                     follow_redirects=follow_redirects, headers=self._headers, **options
-                ),
-                close=_close_http,
-            )
+                )
+
+            self._new_http: Callable[[], httpx.AsyncClient] = new_http
+            self._http = PerLoop(new_http, close=_close_http)
             self._request_headers = None
         else:
             self._http = PerLoop(lambda: http_client)
@@ -143,8 +145,8 @@ class AsyncShell(BaseClient):
 
     async def close(self) -> None:
         """Close the connections this client opened (an injected ``http_client`` stays open)."""
-        if self._owns_http:
-            await _close_http(self._http.current())
+        if self._owns_http:  # unused in this loop: a fresh client still closes a given transport
+            await _close_http(self._http.pop_current() or self._new_http())
 
     async def __aenter__(self: _Shell) -> _Shell:
         return self

@@ -67,6 +67,10 @@ class PerLoop(Generic[T]):
         """The value."""
         return self._value
 
+    def pop_current(self) -> T | None:
+        """The value (it stays: a sync client has one for its whole life)."""
+        return self._value
+
     def values(self) -> list[T]:
         """The value, as the one entry of a list."""
         return [self._value]

@@ -116,12 +116,14 @@ class Shell(BaseClient):
         self._owns_http = http_client is None
         if http_client is None:
             options = {"transport": transport, "verify": verify, **httpx_kwargs}
-            self._http = PerLoop(
-                lambda: httpx.Client(
+
+            def new_http() -> httpx.Client:
+                return httpx.Client(
                     follow_redirects=follow_redirects, headers=self._headers, **options
-                ),
-                close=_close_http,
-            )
+                )
+
+            self._new_http: Callable[[], httpx.Client] = new_http
+            self._http = PerLoop(new_http, close=_close_http)
             self._request_headers = None
         else:
             self._http = PerLoop(lambda: http_client)
@@ -143,8 +145,8 @@ class Shell(BaseClient):
 
     def close(self) -> None:
         """Close the connections this client opened (an injected ``http_client`` stays open)."""
-        if self._owns_http:
-            _close_http(self._http.current())
+        if self._owns_http:  # unused in this loop: a fresh client still closes a given transport
+            _close_http(self._http.pop_current() or self._new_http())
 
     def __enter__(self: _Shell) -> _Shell:
         return self
