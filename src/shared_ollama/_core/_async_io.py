@@ -100,14 +100,24 @@ class PerLoop(Generic[T]):
             self._entries[loop] = entry
         return entry[0]
 
-    def pop_current(self) -> T | None:
-        """Take the running loop's value out (``None`` if it has none); the next use makes one."""
+    def existing(self) -> T | None:
+        """The running loop's value if it has one yet (never makes one)."""
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
-            return self._unbound.pop() if self._unbound else None
-        entry = self._entries.pop(loop, None)
+            return self._unbound[0] if self._unbound else None
+        entry = self._entries.get(loop)
         return None if entry is None else entry[0]
+
+    def adopt(self, value: T) -> T:
+        """Make ``value`` the running loop's value, with nothing to close it at shutdown."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._unbound[:] = [value]
+            return value
+        self._entries[loop] = (value, None)
+        return value
 
     def values(self) -> list[T]:
         """Every value made so far, in any loop."""

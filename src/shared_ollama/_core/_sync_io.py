@@ -67,9 +67,14 @@ class PerLoop(Generic[T]):
         """The value."""
         return self._value
 
-    def pop_current(self) -> T | None:
-        """The value (it stays: a sync client has one for its whole life)."""
+    def existing(self) -> T | None:
+        """The value."""
         return self._value
+
+    def adopt(self, value: T) -> T:
+        """Make ``value`` the value."""
+        self._value = value
+        return value
 
     def values(self) -> list[T]:
         """The value, as the one entry of a list."""

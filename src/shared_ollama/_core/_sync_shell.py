@@ -146,7 +146,7 @@ class Shell(BaseClient):
     def close(self) -> None:
         """Close the connections this client opened (an injected ``http_client`` stays open)."""
         if self._owns_http:  # unused in this loop: a fresh client still closes a given transport
-            _close_http(self._http.pop_current() or self._new_http())
+            _close_http(self._http.existing() or self._http.adopt(self._new_http()))
 
     def __enter__(self: _Shell) -> _Shell:
         return self
