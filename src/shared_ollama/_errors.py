@@ -319,3 +319,34 @@ class CassetteMissError(SharedOllamaError):
         self.command = command
         self.status_code = status_code
         self.error = message
+
+
+_PHASE_ADVICE: dict[TimeoutPhase, str] = {
+    "connect": "nothing accepted the connection in time; check that Ollama runs at that address",
+    "pool": "every connection of this client was busy; raise the pool size or lower concurrency",
+    "write": "sending the request stalled; the network or the server is overloaded",
+    "first_byte": (
+        "no reply began in time; the model may still be loading (a cold start can take minutes) "
+        "or the server is saturated: raise the first-byte timeout or warm the model first"
+    ),
+    "between_chunks": (
+        "the reply stalled after it began (between two chunks, or between its headers and its "
+        "body); the runner may be hung or starved, or a proxy holds the body back"
+    ),
+    "reply": (
+        "the non-streamed reply began but did not finish within TimeoutPolicy.non_stream (the "
+        "server or a proxy trickled it); raise non_stream, or call with stream=True"
+    ),
+    "total": "the call's overall deadline (TimeoutPolicy.total) passed",
+}
+
+
+def timeout_error(phase: TimeoutPhase, *, timeout: float | None, host: str) -> RequestTimeoutError:
+    """A :class:`RequestTimeoutError` for ``phase`` with advice on what to do."""
+    limit = f" after {timeout:g} s" if timeout is not None else ""
+    return RequestTimeoutError(
+        f"Timed out ({phase}){limit} talking to Ollama at {host}: {_PHASE_ADVICE[phase]}.",
+        phase=phase,
+        timeout=timeout,
+        host=host,
+    )

@@ -32,7 +32,7 @@ from shared_ollama._coordinator._policy import (
     release,
     renew,
 )
-from shared_ollama._core._error_mapping import timeout_error
+from shared_ollama._errors import timeout_error
 
 __all__ = [
     "DEFAULT_POLL_INTERVAL",

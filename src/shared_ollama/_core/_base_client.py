@@ -24,9 +24,7 @@ from shared_ollama._core._error_mapping import (
     error_from_invalid_reply,
     error_from_status,
     error_from_stream_line,
-    timeout_error,
 )
-from shared_ollama._core._listings import listed_models, model_name
 from shared_ollama._core._reply_limits import DEFAULT_REPLY_LIMITS, ReplyLimits
 from shared_ollama._core._sticky_options import StickyOptions
 from shared_ollama._core._stream_state import StreamState
@@ -43,12 +41,14 @@ from shared_ollama._errors import (
     ServerError,
     SharedOllamaError,
     TimeoutPhase,
+    timeout_error,
 )
 from shared_ollama._host import OllamaHost, parse_host, resolve_host
 from shared_ollama._json import dumps, loads
 from shared_ollama._resilience._breaker import BreakerState, Permit
 from shared_ollama._resilience._breaker_registry import breaker_for, breaker_registry
 from shared_ollama._resilience._health_gate import HealthGate
+from shared_ollama._resilience._listings import listed_models, model_name
 from shared_ollama._resilience._policy import (
     DEFAULT_BREAKER_POLICY,
     DEFAULT_RETRY_POLICY,

@@ -20,7 +20,6 @@ from shared_ollama._errors import (
     OllamaUnavailableError,
     ReplyTooLargeError,
     RequestError,
-    RequestTimeoutError,
     ResponseError,
     ServerBusyError,
     ServerError,
@@ -28,6 +27,7 @@ from shared_ollama._errors import (
     StreamInterruptedError,
     TimeoutPhase,
     TransportError,
+    timeout_error,
 )
 from shared_ollama._host import mask_url
 from shared_ollama._json import dumps, loads
@@ -215,37 +215,6 @@ def _timeout_phase(exc: httpx.TimeoutException, *, received_bytes: bool) -> Time
     if isinstance(exc, httpx.WriteTimeout):
         return "write"
     return "between_chunks" if received_bytes else "first_byte"
-
-
-_PHASE_ADVICE: dict[TimeoutPhase, str] = {
-    "connect": "nothing accepted the connection in time; check that Ollama runs at that address",
-    "pool": "every connection of this client was busy; raise the pool size or lower concurrency",
-    "write": "sending the request stalled; the network or the server is overloaded",
-    "first_byte": (
-        "no reply began in time; the model may still be loading (a cold start can take minutes) "
-        "or the server is saturated: raise the first-byte timeout or warm the model first"
-    ),
-    "between_chunks": (
-        "the reply stalled after it began (between two chunks, or between its headers and its "
-        "body); the runner may be hung or starved, or a proxy holds the body back"
-    ),
-    "reply": (
-        "the non-streamed reply began but did not finish within TimeoutPolicy.non_stream (the "
-        "server or a proxy trickled it); raise non_stream, or call with stream=True"
-    ),
-    "total": "the call's overall deadline (TimeoutPolicy.total) passed",
-}
-
-
-def timeout_error(phase: TimeoutPhase, *, timeout: float | None, host: str) -> RequestTimeoutError:
-    """A :class:`RequestTimeoutError` for ``phase`` with advice on what to do."""
-    limit = f" after {timeout:g} s" if timeout is not None else ""
-    return RequestTimeoutError(
-        f"Timed out ({phase}){limit} talking to Ollama at {host}: {_PHASE_ADVICE[phase]}.",
-        phase=phase,
-        timeout=timeout,
-        host=host,
-    )
 
 
 def _describe(exc: BaseException) -> str:

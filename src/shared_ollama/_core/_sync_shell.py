@@ -19,13 +19,12 @@ from shared_ollama._core._error_mapping import (
     BUSY_STATUSES,
     error_from_oversize,
     error_from_status,
-    timeout_error,
 )
 from shared_ollama._core._ndjson import OversizeError
 from shared_ollama._core._reply_limits import DEFAULT_REPLY_LIMITS, ReplyBody, ReplyLimits
 from shared_ollama._core._sync_io import Condition, PerLoop, shielded, sleep, wait_for_room
 from shared_ollama._core._timeouts import PhaseTimeouts
-from shared_ollama._errors import RequestTimeoutError, SharedOllamaError
+from shared_ollama._errors import RequestTimeoutError, SharedOllamaError, timeout_error
 from shared_ollama._resilience._adaptive_limit import AdaptiveLimit
 from shared_ollama._resilience._breaker import Permit
 from shared_ollama._resilience._health_gate import HealthGate

@@ -11,7 +11,11 @@ import time
 from collections.abc import Awaitable, Callable
 
 from shared_ollama._errors import OllamaUnavailableError
-from shared_ollama.daemon._health import ServiceHealth, acheck_service_health, check_service_health
+from shared_ollama._resilience._health_probe import (
+    ServiceHealth,
+    acheck_service_health,
+    check_service_health,
+)
 
 __all__ = ["DEFAULT_GATE_TTL_S", "HealthGate"]
 

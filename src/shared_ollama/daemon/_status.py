@@ -12,9 +12,9 @@ from typing import Any
 import httpx
 import psutil
 
-from shared_ollama._core._listings import listed_models, model_name
 from shared_ollama._host import resolve_host
 from shared_ollama._json import json_ready
+from shared_ollama._resilience._listings import listed_models, model_name
 from shared_ollama.daemon._files import DaemonSettings, owned_record
 from shared_ollama.daemon._health import check_service_health
 from shared_ollama.daemon._process import DaemonRuntime
