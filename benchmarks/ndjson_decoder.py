@@ -40,7 +40,7 @@ LINE = (
 
 def _load(path: str) -> Any:
     if path == "current":
-        from shared_ollama import _ndjson
+        from shared_ollama._core import _ndjson
 
         return _ndjson
     spec = importlib.util.spec_from_file_location("_ndjson_under_test", path)
