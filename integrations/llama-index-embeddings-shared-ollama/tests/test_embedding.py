@@ -90,7 +90,7 @@ def test_shared_ollama_embedding_construction_makes_no_client() -> None:
     """Building the model makes no client (so it cannot send anything) and keeps ``5m``."""
     embedder = SharedOllamaEmbedding(model_name="all-minilm", base_url="http://127.0.0.1:1")
 
-    assert embedder._state.client is None
+    assert embedder._state.clients is None
     assert embedder.keep_alive == "5m"
 
 
@@ -281,4 +281,22 @@ def test_shared_ollama_embedding_deepcopy_shares_clients_and_pickle_drops_them(
 
     assert copied.client is embedder.client
     assert restored.model_name == embedder.model_name
-    assert restored._state.client is None
+    assert restored._state.clients is None
+
+
+def test_shared_ollama_embedding_gets_one_async_client_per_event_loop() -> None:
+    """Each event loop gets its own async client (LlamaIndex's ``use_async`` runs a second one)."""
+    embedder = SharedOllamaEmbedding(
+        model_name="all-minilm",
+        base_url="http://per-loop.test:1",
+        client_kwargs={"transport": httpx.MockTransport(embed_reply)},
+    )
+
+    async def use() -> tuple[AsyncSharedOllamaClient, list[float]]:
+        return embedder.async_client, await embedder.aget_query_embedding("fruit")
+
+    first_client, first = asyncio.run(use())
+    second_client, second = asyncio.run(use())
+
+    assert first_client is not second_client
+    assert first == second == vector_for("fruit")

@@ -177,8 +177,7 @@ def test_shared_ollama_without_client_makes_none_until_used() -> None:
     """Without an injected client none is created at construction."""
     llm = SharedOllama(model="llama3.2")
 
-    assert llm._state.client is None
-    assert llm._state.async_client is None
+    assert llm._state.clients is None
 
 
 def test_shared_ollama_base_url_none_honours_ollama_host(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -886,4 +885,4 @@ def test_shared_ollama_deepcopy_shares_clients_and_pickle_drops_them(
 
     assert copied.client is sync_client
     assert restored.model == llm.model
-    assert restored._state.client is None
+    assert restored._state.clients is None

@@ -24,6 +24,7 @@ _RESETS: tuple[tuple[str, str], ...] = (
     ("shared_ollama._resilience._breaker_registry", "reset_breakers"),
     ("shared_ollama._resilience._retry_budget", "reset_budgets"),
     ("shared_ollama._coordinator._registry", "reset_coordinators"),
+    ("shared_ollama.plugins._shared_clients", "close_shared_clients"),
 )
 
 
@@ -33,7 +34,8 @@ def reset() -> None:
     Closes every circuit breaker (also the ones clients still hold) and forgets it, so the next
     client of a host starts with a closed breaker made from its own policy; refills every retry
     budget; closes the default client of ``shared_ollama.chat(...)``; closes the machine-wide
-    slot coordinators; makes live clients forget sticky options and which models are loaded.
+    slot coordinators; closes the clients integrations share (they get new ones on their next
+    call); makes live clients forget sticky options and which models are loaded.
 
     Call it between tests (the pytest plugin does, before each test). It is cheap and never
     imports a part of shared-ollama that is not loaded yet. Requests still in flight are not

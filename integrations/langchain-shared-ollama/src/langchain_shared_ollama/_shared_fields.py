@@ -3,18 +3,25 @@
 :class:`ConnectionFields` says where and how to reach Ollama (the same names and meanings as in
 ``langchain-ollama``, plus LangChain's standard ``timeout``/``max_retries`` and an injected core
 client). :class:`SamplingFields` are Ollama's runtime options under their Ollama names.
+
+The core clients come from :class:`shared_ollama.plugins.SharedClients`, made on first use (so
+building a model imports neither the core nor httpx): models whose connection settings are
+equal plain values share one sync client per process and one async client per event loop, the
+story the LlamaIndex integrations follow too.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from langchain_core.language_models import LangSmithParams
 from pydantic import BaseModel, Field, PrivateAttr, SecretStr
 
 from langchain_shared_ollama._chat_output import PROVIDER
-from langchain_shared_ollama._client_factory import LazyClients, client_settings
 from langchain_shared_ollama._request import SAMPLING_OPTIONS
+
+if TYPE_CHECKING:
+    from shared_ollama.plugins import ClientRecipe, SharedClients
 
 __all__ = ["ConnectionFields", "SamplingFields", "Serialized", "langsmith_params"]
 
@@ -93,22 +100,57 @@ class ConnectionFields(BaseModel):
     async_client: Any = Field(default=None, exclude=True, repr=False)
     """A ready :class:`shared_ollama.AsyncSharedOllamaClient` to use for async calls."""
 
-    _clients: LazyClients = PrivateAttr()
+    _shared: SharedClients | None = PrivateAttr(default=None)
 
-    def _init_clients(self) -> LazyClients:
-        settings = client_settings(
-            base_url=self.base_url,
-            client_kwargs={**(self.client_kwargs or {}), **self._scheduling()},
-            sync_client_kwargs=self.sync_client_kwargs,
-            async_client_kwargs=self.async_client_kwargs,
-            timeout=self.timeout,
-            max_retries=self.max_retries,
-            api_key=self.api_key.get_secret_value() if self.api_key is not None else None,
+    def _check_connection(self) -> None:
+        """Refuse impossible limits at construction rather than at the first call.
+
+        Raises:
+            ValueError: ``timeout`` is not positive or ``max_retries`` is negative.
+        """
+        if self.timeout is not None and self.timeout <= 0:
+            raise ValueError(
+                f"timeout={self.timeout} must be a positive number of seconds (or None)"
+            )
+        if self.max_retries is not None and self.max_retries < 0:
+            raise ValueError(f"max_retries={self.max_retries} must be 0 or more (or None)")
+
+    def _client_recipe(self) -> ClientRecipe:
+        """The core clients' arguments, from the connection fields.
+
+        ``client_kwargs`` go to both sides, the side kwargs are merged over them (``headers``
+        key by key); ``timeout``, ``api_key`` and ``max_retries`` are added unless the kwargs
+        already set ``timeout``, ``api_key`` or ``retry``. Credentials in ``base_url``
+        (``http://user:pass@host``) are handled by the core's host parser (basic auth).
+        """
+        from shared_ollama import RetryPolicy  # noqa: PLC0415 (core loads on first use)
+        from shared_ollama.plugins import client_recipe  # noqa: PLC0415
+
+        common: dict[str, Any] = {**(self.client_kwargs or {}), **self._scheduling()}
+        if self.timeout is not None:
+            common.setdefault("timeout", self.timeout)
+        if self.api_key is not None:
+            common.setdefault("api_key", self.api_key.get_secret_value())
+        if self.max_retries is not None:
+            common.setdefault("retry", RetryPolicy(attempts=self.max_retries + 1))
+        return client_recipe(
+            self.base_url,
+            common,
+            sync_kwargs=self.sync_client_kwargs,
+            async_kwargs=self.async_client_kwargs,
         )
-        self._clients = LazyClients(
-            settings, sync_client=self.client, async_client=self.async_client
-        )
-        return self._clients
+
+    @property
+    def _clients(self) -> SharedClients:
+        """The sync client and each loop's async client: injected, shared, or the model's own."""
+        shared = self._shared
+        if shared is None:
+            from shared_ollama.plugins import SharedClients  # noqa: PLC0415 (core on first use)
+
+            shared = self._shared = SharedClients(
+                self._client_recipe(), sync_client=self.client, async_client=self.async_client
+            )
+        return shared
 
     def _scheduling(self) -> dict[str, Any]:
         """``project=`` and ``priority=`` for the core clients, when set."""

@@ -122,7 +122,7 @@ class ChatSharedOllama(Serialized, BaseChatModel, ConnectionFields, SamplingFiel
                 )
             self.logprobs = True
         self.num_predict = reconcile_max_tokens(self.num_predict, self.max_tokens)
-        self._init_clients()
+        self._check_connection()
         if self.validate_model_on_init:
             show = self._check_model(self.model)
             if self.profile is None or self.profile == STATIC_PROFILE:  # not the user's own

@@ -67,7 +67,7 @@ class SharedOllamaEmbeddings(ConnectionFields, SamplingFields, Embeddings):
 
     @model_validator(mode="after")
     def _prepare(self) -> Self:
-        self._init_clients()
+        self._check_connection()
         if self.validate_model_on_init:
             self._check_model(self.model)
         return self

@@ -85,7 +85,7 @@ class SharedOllamaLLM(Serialized, BaseLLM, ConnectionFields, SamplingFields):
     @model_validator(mode="after")
     def _prepare(self) -> Self:
         self.num_predict = reconcile_max_tokens(self.num_predict, self.max_tokens)
-        self._init_clients()
+        self._check_connection()
         if self.validate_model_on_init:
             self._check_model(self.model)
         return self

@@ -19,6 +19,7 @@ from llama_index.core.instrumentation import get_dispatcher
 from llama_index.core.instrumentation.events.embedding import EmbeddingEndEvent, EmbeddingStartEvent
 
 from shared_ollama import AsyncSharedOllamaClient, SharedOllamaClient, SharedOllamaError
+from shared_ollama.plugins import SharedClients, client_recipe
 
 from ._batches import DEFAULT_MAX_CONCURRENT_BATCHES, run_bounded, split_batches
 from ._input import instructed
@@ -32,22 +33,21 @@ DEFAULT_KEEP_ALIVE = "5m"
 
 
 class _State:
-    """What a ``SharedOllamaEmbedding`` holds besides its fields: its clients."""
+    """What a ``SharedOllamaEmbedding`` holds besides its fields: where its clients come from."""
 
-    __slots__ = ("async_client", "client", "client_kwargs")
+    __slots__ = ("client_kwargs", "clients")
 
     def __init__(self) -> None:
-        self.client: SharedOllamaClient | None = None
-        self.async_client: AsyncSharedOllamaClient | None = None
+        self.clients: SharedClients | None = None
         self.client_kwargs: dict[str, Any] = {}
 
     def __repr__(self) -> str:
-        return f"_State(client={self.client!r}, async_client={self.async_client!r})"
+        return f"_State(clients={self.clients!r})"
 
     def __deepcopy__(self, memo: dict[int, Any]) -> _State:
         # A copied model keeps talking through the same clients.
         copied = _State()
-        copied.client, copied.async_client = self.client, self.async_client
+        copied.clients = self.clients
         copied.client_kwargs = dict(self.client_kwargs)
         return copied
 
@@ -154,8 +154,12 @@ class SharedOllamaEmbedding(BaseEmbedding):
             **dict(client_kwargs or {}),
             **{name: value for name, value in scheduling.items() if value is not None},
         }
-        state.client = client
-        state.async_client = async_client
+        if client is not None or async_client is not None:
+            state.clients = SharedClients(
+                client_recipe(self.base_url, state.client_kwargs),
+                sync_client=client,
+                async_client=async_client,
+            )
 
     @classmethod
     def class_name(cls) -> str:
@@ -167,21 +171,29 @@ class SharedOllamaEmbedding(BaseEmbedding):
         # Lives in the instance __dict__: cheaper to read than pydantic private attributes.
         return _State()
 
+    def _clients(self) -> SharedClients:
+        state = self._state
+        if state.clients is None:
+            state.clients = SharedClients(client_recipe(self.base_url, state.client_kwargs))
+        return state.clients
+
     @property
     def client(self) -> SharedOllamaClient:
-        """The sync core client: the injected one, else one made from ``client_kwargs``."""
-        state = self._state
-        if state.client is None:
-            state.client = SharedOllamaClient(self.base_url, **state.client_kwargs)
-        return state.client
+        """The sync core client: the injected one, else the one shared by equal settings.
+
+        Models with equal plain ``base_url`` and ``client_kwargs`` share one client per
+        process (see :class:`shared_ollama.plugins.SharedClients`).
+        """
+        return self._clients().sync()
 
     @property
     def async_client(self) -> AsyncSharedOllamaClient:
-        """The async core client: the injected one, else one made from ``client_kwargs``."""
-        state = self._state
-        if state.async_client is None:
-            state.async_client = AsyncSharedOllamaClient(self.base_url, **state.client_kwargs)
-        return state.async_client
+        """The async core client of the running event loop: injected, else shared per loop.
+
+        Raises:
+            RuntimeError: No event loop is running.
+        """
+        return self._clients().async_()
 
     # -- one request per batch -----------------------------------------------------------
 

@@ -44,6 +44,7 @@ from llama_index.core.prompts import PromptTemplate
 from llama_index.core.types import Model, PydanticProgramMode
 
 from shared_ollama import AsyncSharedOllamaClient, SharedOllamaClient, SharedOllamaError
+from shared_ollama.plugins import SharedClients, client_recipe
 
 from ._messages import to_ollama_messages
 from ._metadata import ModelFacts, llm_metadata, model_facts
@@ -76,26 +77,22 @@ async def _aclose(chunks: AsyncIterator[Any]) -> None:
 
 
 class _State:
-    """What a ``SharedOllama`` holds besides its fields: clients and cached server facts."""
+    """What a ``SharedOllama`` holds besides its fields: its clients and cached server facts."""
 
-    __slots__ = ("async_client", "client", "facts", "metadata")
+    __slots__ = ("clients", "facts", "metadata")
 
     def __init__(self) -> None:
-        self.client: SharedOllamaClient | None = None
-        self.async_client: AsyncSharedOllamaClient | None = None
+        self.clients: SharedClients | None = None
         self.facts: tuple[str, ModelFacts] | None = None
         self.metadata: tuple[tuple[Any, ...], LLMMetadata, dict[str, Any]] | None = None
 
     def __repr__(self) -> str:
-        return (
-            f"_State(client={self.client!r}, async_client={self.async_client!r}, "
-            f"facts={self.facts!r})"
-        )
+        return f"_State(clients={self.clients!r}, facts={self.facts!r})"
 
     def __deepcopy__(self, memo: dict[int, Any]) -> _State:
         # A copied LLM keeps talking through the same clients (one pool, breaker and budget).
         copied = _State()
-        copied.client, copied.async_client = self.client, self.async_client
+        copied.clients = self.clients
         copied.facts, copied.metadata = self.facts, self.metadata
         return copied
 
@@ -234,8 +231,12 @@ class SharedOllama(FunctionCallingLLM):
             priority=priority,
             **kwargs,
         )
-        self._state.client = client
-        self._state.async_client = async_client
+        if client is not None or async_client is not None:
+            self._state.clients = SharedClients(
+                client_recipe(self.base_url, self._client_options()),
+                sync_client=client,
+                async_client=async_client,
+            )
 
     @classmethod
     def class_name(cls) -> str:
@@ -262,21 +263,29 @@ class SharedOllama(FunctionCallingLLM):
             options["priority"] = self.priority
         return options
 
+    def _clients(self) -> SharedClients:
+        state = self._state
+        if state.clients is None:
+            state.clients = SharedClients(client_recipe(self.base_url, self._client_options()))
+        return state.clients
+
     @property
     def client(self) -> SharedOllamaClient:
-        """The sync core client: the injected one, else one made on first use."""
-        state = self._state
-        if state.client is None:
-            state.client = SharedOllamaClient(self.base_url, **self._client_options())
-        return state.client
+        """The sync core client: the injected one, else the one shared by equal settings.
+
+        LLMs with equal ``base_url``, ``request_timeout`` and ``headers`` share one client per
+        process (see :class:`shared_ollama.plugins.SharedClients`).
+        """
+        return self._clients().sync()
 
     @property
     def async_client(self) -> AsyncSharedOllamaClient:
-        """The async core client: the injected one, else one made on first use."""
-        state = self._state
-        if state.async_client is None:
-            state.async_client = AsyncSharedOllamaClient(self.base_url, **self._client_options())
-        return state.async_client
+        """The async core client of the running event loop: injected, else shared per loop.
+
+        Raises:
+            RuntimeError: No event loop is running.
+        """
+        return self._clients().async_()
 
     # -- metadata ------------------------------------------------------------------------
 

@@ -1,8 +1,12 @@
-"""Core clients built from a model's connection fields: lazily, once, and closed after use."""
+"""Core clients built from a model's connection fields: lazily, shared, closed after use.
+
+How clients are shared (per process, per event loop) is tested with the core's
+``shared_ollama.plugins.SharedClients`` (tests/unit/test_shared_clients.py); here, what the
+LangChain fields turn into.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import gc
 import json
@@ -13,8 +17,7 @@ import httpx
 import pytest
 
 from langchain_shared_ollama import ChatSharedOllama
-from langchain_shared_ollama._client_factory import LazyClients, client_settings
-from shared_ollama import OllamaUnavailableError, SharedOllamaClient
+from shared_ollama import OllamaUnavailableError, RetryPolicy, SharedOllamaClient
 
 
 class _Transport(httpx.MockTransport):
@@ -56,9 +59,10 @@ def no_retry_waits() -> Iterator[None]:
     set_testing(False)
 
 
-def test_client_settings_merge_kwargs_per_side() -> None:
+def test_client_recipe_merges_kwargs_per_side() -> None:
     """Shared kwargs go to both clients, side kwargs win, headers merge key by key."""
-    settings = client_settings(
+    model = ChatSharedOllama(
+        model="m",
         base_url="http://h:1",
         client_kwargs={"headers": {"a": "1", "b": "1"}, "trust_env": False},
         sync_client_kwargs={"headers": {"b": "sync"}},
@@ -68,36 +72,39 @@ def test_client_settings_merge_kwargs_per_side() -> None:
         api_key="k",
     )
 
-    assert settings.host == "http://h:1"
-    assert settings.sync_kwargs == {
+    recipe = model._clients.recipe
+
+    assert recipe.host == "http://h:1"
+    assert recipe.sync_kwargs == {
         "headers": {"a": "1", "b": "sync"},
         "trust_env": False,
         "timeout": 30.0,
         "api_key": "k",
+        "retry": RetryPolicy(attempts=3),
     }
-    assert settings.async_kwargs["trust_env"] is True
-    assert settings.async_kwargs["headers"] == {"a": "1", "b": "1"}
-    assert settings.max_retries == 2
+    assert recipe.async_kwargs["trust_env"] is True
+    assert recipe.async_kwargs["headers"] == {"a": "1", "b": "1"}
+    assert recipe.sync_key is not None
 
 
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [("timeout", 0, "positive"), ("max_retries", -1, "0 or more")],
 )
-def test_client_settings_refuse_impossible_limits(field: str, value: Any, message: str) -> None:
-    """A non-positive timeout or a negative retry count is a ValueError."""
-    arguments: dict[str, Any] = {
-        "base_url": None,
-        "client_kwargs": None,
-        "sync_client_kwargs": None,
-        "async_client_kwargs": None,
-        "timeout": None,
-        "max_retries": None,
-        "api_key": None,
-    }
-    arguments[field] = value
+def test_connection_fields_refuse_impossible_limits(field: str, value: Any, message: str) -> None:
+    """A non-positive timeout or a negative retry count is a ValueError at construction."""
     with pytest.raises(ValueError, match=message):
-        client_settings(**arguments)
+        ChatSharedOllama(model="m", **{field: value})
+
+
+def test_models_with_equal_settings_share_clients() -> None:
+    """Two models with equal plain settings talk through one sync client; others do not."""
+    first = ChatSharedOllama(model="a", base_url="http://share.test:1", max_retries=1)
+    second = ChatSharedOllama(model="b", base_url="http://share.test:1", max_retries=1)
+    other = ChatSharedOllama(model="a", base_url="http://share.test:1", max_retries=2)
+
+    assert first._clients.sync() is second._clients.sync()
+    assert first._clients.sync() is not other._clients.sync()
 
 
 def test_model_kwargs_reach_the_wire_with_userinfo_auth() -> None:
@@ -189,34 +196,6 @@ def test_sync_client_is_built_once_and_closed_with_its_model() -> None:
     assert transport.closed
 
 
-def test_async_clients_are_per_loop_and_closed_with_the_loop() -> None:
-    """Each event loop gets its own async client, closed when that loop shuts down."""
-    transport = _Transport()
-    lazy = LazyClients(
-        client_settings(
-            base_url="http://ollama.test:1",
-            client_kwargs=None,
-            sync_client_kwargs=None,
-            async_client_kwargs={"transport": transport},
-            timeout=None,
-            max_retries=None,
-            api_key=None,
-        )
-    )
-
-    async def use() -> Any:
-        client = lazy.async_()
-        assert lazy.async_() is client
-        return client
-
-    first = asyncio.run(use())
-    assert transport.closes == 1
-    second = asyncio.run(use())
-
-    assert first is not second
-    assert transport.closes == 2
-
-
 def test_injected_clients_are_used_and_never_closed() -> None:
     """Injected clients serve every call and stay open after the model is gone."""
     transport = _Transport()
@@ -230,42 +209,3 @@ def test_injected_clients_are_used_and_never_closed() -> None:
     assert len(transport.requests) == 1
     assert json.loads(transport.requests[0].content)["model"] == "m"
     assert not transport.closed
-
-
-def _settings(**client_kwargs: Any) -> Any:
-    return client_settings(
-        base_url="http://shared.test:1",
-        client_kwargs=client_kwargs,
-        sync_client_kwargs=None,
-        async_client_kwargs=None,
-        timeout=None,
-        max_retries=None,
-        api_key=None,
-    )
-
-
-def test_plain_settings_share_one_client_per_process_and_loop() -> None:
-    """Models with equal plain settings share the sync client and, per loop, the async one."""
-    first = LazyClients(_settings(headers={"X-Team": "a"}))
-    second = LazyClients(_settings(headers={"X-Team": "a"}))
-    other = LazyClients(_settings(headers={"X-Team": "b"}))
-
-    assert first.sync() is second.sync()
-    assert first.sync() is not other.sync()
-
-    async def both() -> bool:
-        return first.async_() is second.async_() and first.async_() is not other.async_()
-
-    assert asyncio.run(both())
-
-
-def test_settings_holding_objects_are_not_shared() -> None:
-    """A transport (or any object) in the kwargs gives each model its own clients."""
-    transport = _Transport()
-
-    assert _settings(transport=transport).sync_key is None
-    assert _settings(timeout=3.0, headers={"a": "b"}).sync_key is not None
-    assert (
-        LazyClients(_settings(transport=transport)).sync()
-        is not LazyClients(_settings(transport=transport)).sync()
-    )
