@@ -116,10 +116,16 @@ def test_injected_clients_are_used_and_never_closed() -> None:
     client.close()
 
 
-def test_async_client_needs_a_running_loop() -> None:
-    """Outside async code there is no loop to bind an async client to: a RuntimeError."""
-    with pytest.raises(RuntimeError):
-        _plain().async_()
+def test_async_client_outside_a_loop_is_the_holders_own_and_unused_by_loops() -> None:
+    """Outside async code one client of the holder's own comes back; a loop gets another."""
+    holder = _plain(headers={"X-Unbound": "1"})
+    unbound = holder.async_()
+
+    async def in_loop() -> Any:
+        return holder.async_()
+
+    assert holder.async_() is unbound
+    assert asyncio.run(in_loop()) is not unbound
 
 
 @pytest.mark.parametrize("forget", [close_shared_clients, reset])

@@ -219,7 +219,15 @@ class SharedClients:
         async_client: A ready async client to use instead, from any loop (never closed here).
     """
 
-    __slots__ = ("__weakref__", "_async_client", "_lock", "_own_async", "_own_sync", "_recipe")
+    __slots__ = (
+        "__weakref__",
+        "_async_client",
+        "_lock",
+        "_own_async",
+        "_own_sync",
+        "_recipe",
+        "_unbound",
+    )
 
     def __init__(
         self,
@@ -235,6 +243,7 @@ class SharedClients:
             asyncio.AbstractEventLoop, dict[Hashable, _Parked]
         ] = weakref.WeakKeyDictionary()
         self._lock = threading.Lock()
+        self._unbound: AsyncSharedOllamaClient | None = None
 
     def __repr__(self) -> str:
         shared = self._recipe.sync_key is not None
@@ -262,11 +271,19 @@ class SharedClients:
     def async_(self) -> AsyncSharedOllamaClient:
         """Return the async client for the running event loop (injected, shared, or own).
 
-        Raises:
-            RuntimeError: No event loop is running (call it from async code).
+        Outside any event loop (reading a model's client settings from sync code) it returns
+        one async client of this holder's own that no loop uses; calls made later from a loop
+        get that loop's client.
         """
         if self._async_client is not None:
             return self._async_client
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            with self._lock:
+                if self._unbound is None:
+                    self._unbound = _build_async(self._recipe)
+                return self._unbound
         key = self._recipe.async_key
         if key is not None:
             return _parked_async(_ASYNC, self._recipe, key, _LOCK)

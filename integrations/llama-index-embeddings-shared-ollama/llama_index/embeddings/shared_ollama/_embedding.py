@@ -188,11 +188,7 @@ class SharedOllamaEmbedding(BaseEmbedding):
 
     @property
     def async_client(self) -> AsyncSharedOllamaClient:
-        """The async core client of the running event loop: injected, else shared per loop.
-
-        Raises:
-            RuntimeError: No event loop is running.
-        """
+        """The async core client of the running event loop: injected, else shared per loop."""
         return self._clients().async_()
 
     # -- one request per batch -----------------------------------------------------------
