@@ -266,7 +266,7 @@ def overhead(coordinators: Sequence[str], tmp: Path, *, calls: int) -> dict[str,
 
     from shared_ollama import SharedOllamaClient
     from shared_ollama._coordinator._registry import reset_coordinators
-    from shared_ollama._settings import ClientSettings
+    from shared_ollama._settings import EnvironmentDefaults
 
     reply = json.dumps(
         {"model": MODEL, "created_at": "2024-01-01T00:00:00Z", "done": True,
@@ -274,7 +274,7 @@ def overhead(coordinators: Sequence[str], tmp: Path, *, calls: int) -> dict[str,
     ).encode()  # fmt: skip
     transport = httpx.MockTransport(lambda request: httpx.Response(200, content=reply))
 
-    def cpu_per_call(settings: ClientSettings, slots: int | None) -> float:
+    def cpu_per_call(settings: EnvironmentDefaults, slots: int | None) -> float:
         with SharedOllamaClient(
             "http://127.0.0.1:9", transport=transport, machine_slots=slots, settings=settings
         ) as client:
@@ -289,10 +289,10 @@ def overhead(coordinators: Sequence[str], tmp: Path, *, calls: int) -> dict[str,
             return best
 
     figures: dict[str, Any] = {}
-    off_settings = ClientSettings(environ={}, runtime_dir=tmp / "overhead")
+    off_settings = EnvironmentDefaults(environ={}, runtime_dir=tmp / "overhead")
     figures["cpu_per_call_off_us"] = cpu_per_call(off_settings, None) * 1e6
     for coordinator in coordinators:
-        settings = ClientSettings(
+        settings = EnvironmentDefaults(
             environ={},
             runtime_dir=tmp / "overhead",
             coordinator=None if coordinator == "embedded" else coordinator,
@@ -347,9 +347,9 @@ def waiter(rounds: int) -> None:
     """The other process of the hand-off measurement: wait for the slot, report when granted."""
     from shared_ollama._coordinator._leases import SlotRequest
     from shared_ollama._coordinator._registry import coordinator_for
-    from shared_ollama._settings import ClientSettings
+    from shared_ollama._settings import EnvironmentDefaults
 
-    coordinator = coordinator_for(ClientSettings.from_environ())
+    coordinator = coordinator_for(EnvironmentDefaults.from_environ())
     request = SlotRequest(
         host="http://bench", project="waiter", priority="normal", model=None, slots=1
     )

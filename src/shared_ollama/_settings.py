@@ -27,7 +27,12 @@ from pathlib import Path
 
 from shared_ollama._host import mask_url
 
-__all__ = ["ClientSettings", "api_key_from_environ", "default_project_name", "default_runtime_dir"]
+__all__ = [
+    "EnvironmentDefaults",
+    "api_key_from_environ",
+    "default_project_name",
+    "default_runtime_dir",
+]
 
 _PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
 
@@ -76,7 +81,7 @@ def default_runtime_dir(environ: dict[str, str] | None = None) -> Path:
 
 
 @dataclass(frozen=True, slots=True)
-class ClientSettings:
+class EnvironmentDefaults:
     """What a client takes from the environment when no argument says otherwise.
 
     Attributes:
@@ -105,7 +110,7 @@ class ClientSettings:
     project_weight: float | None = None
 
     @classmethod
-    def from_environ(cls, environ: Mapping[str, str] | None = None) -> ClientSettings:
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> EnvironmentDefaults:
         """Read the settings from ``environ`` (default: the process environment)."""
         env = os.environ if environ is None else environ
         hosts = {
@@ -147,4 +152,4 @@ class ClientSettings:
     def __repr__(self) -> str:
         key = "set" if self.api_key else "unset"
         hosts = {name: mask_url(value) for name, value in self.environ.items()}
-        return f"ClientSettings(hosts={hosts!r}, api_key={key}, project={self.project!r})"
+        return f"EnvironmentDefaults(hosts={hosts!r}, api_key={key}, project={self.project!r})"

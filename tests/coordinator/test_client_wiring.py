@@ -16,7 +16,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from shared_ollama import AsyncSharedOllamaClient, SharedOllamaClient
 from shared_ollama._coordinator._registry import reset_coordinators
-from shared_ollama._settings import ClientSettings
+from shared_ollama._settings import EnvironmentDefaults
 from shared_ollama.telemetry import Instrumentation
 
 REPLY = {
@@ -35,9 +35,9 @@ def _fresh_coordinators() -> Iterator[None]:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> ClientSettings:
+def settings(tmp_path: Path) -> EnvironmentDefaults:
     """Slots on, the embedded coordinator in a fresh runtime folder."""
-    return ClientSettings(environ={}, runtime_dir=tmp_path / "run")
+    return EnvironmentDefaults(environ={}, runtime_dir=tmp_path / "run")
 
 
 class Wire:
@@ -65,7 +65,7 @@ class Wire:
         return httpx.Response(200, json=REPLY)
 
 
-def test_client_one_machine_slot_never_overlaps_requests(settings: ClientSettings) -> None:
+def test_client_one_machine_slot_never_overlaps_requests(settings: EnvironmentDefaults) -> None:
     """Eight threads through a client with machine_slots=1: the server sees one at a time."""
     wire = Wire()
     with SharedOllamaClient(
@@ -83,7 +83,7 @@ def test_client_one_machine_slot_never_overlaps_requests(settings: ClientSetting
     assert wire.peak == 1
 
 
-def test_clients_send_one_agreed_num_ctx(settings: ClientSettings) -> None:
+def test_clients_send_one_agreed_num_ctx(settings: EnvironmentDefaults) -> None:
     """Two projects asking 2048 and 4096: after the first growth both send 4096."""
     wire = Wire()
     kwargs: dict[str, Any] = {
@@ -104,7 +104,7 @@ def test_clients_send_one_agreed_num_ctx(settings: ClientSettings) -> None:
     assert sent == [2048, 4096, 4096, 4096]
 
 
-async def test_async_client_sends_agreed_options(settings: ClientSettings) -> None:
+async def test_async_client_sends_agreed_options(settings: EnvironmentDefaults) -> None:
     """The async client takes its slot from the same coordinator and sends the agreement."""
     wire = Wire()
     with SharedOllamaClient(
@@ -128,18 +128,20 @@ async def test_async_client_sends_agreed_options(settings: ClientSettings) -> No
     ]
 
 
-def test_client_priority_is_validated_and_defaults_from_settings(settings: ClientSettings) -> None:
+def test_client_priority_is_validated_and_defaults_from_settings(
+    settings: EnvironmentDefaults,
+) -> None:
     """A wrong priority names the choices; the settings' priority is the default."""
     with pytest.raises(ValueError, match="'interactive', 'normal', 'batch'"):
         SharedOllamaClient("http://h:1", priority="urgent")  # type: ignore[arg-type]
-    batch = ClientSettings(environ={}, runtime_dir=settings.runtime_dir, priority="batch")
+    batch = EnvironmentDefaults(environ={}, runtime_dir=settings.runtime_dir, priority="batch")
     with SharedOllamaClient("http://h:1", settings=batch) as client:
         assert client.priority == "batch"
     with SharedOllamaClient("http://h:1", settings=settings) as client:
         assert client.priority == "normal"
 
 
-def test_client_span_carries_wait_and_agreed_options(settings: ClientSettings) -> None:
+def test_client_span_carries_wait_and_agreed_options(settings: EnvironmentDefaults) -> None:
     """The call's span says its priority, its wait for a slot and the agreed options."""
     exporter = InMemorySpanExporter()
     provider = TracerProvider()

@@ -17,7 +17,7 @@ from shared_ollama._coordinator._options import (
 from shared_ollama._coordinator._registry import coordinator_for, reset_coordinators
 from shared_ollama._coordinator._slots import MachineQueue
 from shared_ollama._coordinator._sqlite import SqliteCoordinator
-from shared_ollama._settings import ClientSettings, default_project_name
+from shared_ollama._settings import EnvironmentDefaults, default_project_name
 
 
 @pytest.mark.parametrize(
@@ -85,7 +85,7 @@ def test_machine_queue_rejects_zero_slots(tmp_path: Path) -> None:
 
 def test_settings_read_coordinator_variables(tmp_path: Path) -> None:
     """Priority, coordinator URL, ceiling, aging and weight come from the environment."""
-    settings = ClientSettings.from_environ(
+    settings = EnvironmentDefaults.from_environ(
         {
             "SHARED_OLLAMA_PRIORITY": "Interactive",
             "SHARED_OLLAMA_COORDINATOR": "redis://10.0.0.5:6379/2",
@@ -115,7 +115,7 @@ def test_settings_read_coordinator_variables(tmp_path: Path) -> None:
 def test_settings_reject_bad_coordinator_values(name: str, value: str, message: str) -> None:
     """A value that cannot be used is an error naming the variable and what it must be."""
     with pytest.raises(ValueError, match=message) as caught:
-        ClientSettings.from_environ({name: value})
+        EnvironmentDefaults.from_environ({name: value})
     assert name in str(caught.value)
 
 
@@ -130,7 +130,7 @@ def test_default_project_name_is_the_nearest_project_folder(tmp_path: Path) -> N
 
 def test_coordinator_for_shares_one_per_store(tmp_path: Path) -> None:
     """Clients of one process share the coordinator of a store until it is reset."""
-    settings = ClientSettings(environ={}, runtime_dir=tmp_path / "run")
+    settings = EnvironmentDefaults(environ={}, runtime_dir=tmp_path / "run")
     try:
         first = coordinator_for(settings)
         assert coordinator_for(settings) is first

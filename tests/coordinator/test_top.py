@@ -115,13 +115,13 @@ def test_top_command_prints_json_and_a_table(
     """``shared-ollama top --json`` and ``top --once`` read the coordinator the environment names."""
     from shared_ollama._cli._app import main
     from shared_ollama._coordinator._registry import coordinator_for, reset_coordinators
-    from shared_ollama._settings import ClientSettings
+    from shared_ollama._settings import EnvironmentDefaults
 
     monkeypatch.setenv("SHARED_OLLAMA_RUNTIME_DIR", str(tmp_path / "run"))
     monkeypatch.delenv("SHARED_OLLAMA_COORDINATOR", raising=False)
     reset_coordinators()
     try:
-        coordinator = coordinator_for(ClientSettings.from_environ())
+        coordinator = coordinator_for(EnvironmentDefaults.from_environ())
         request = SlotRequest(host=HOST, project="web", priority="interactive", model="m", slots=2)
         lease = coordinator.acquire(request, 5.0)
         assert main(["top", "--json"]) == 0

@@ -13,7 +13,7 @@ from shared_ollama._host import (
     resolve_base_url,
     resolve_host,
 )
-from shared_ollama._settings import ClientSettings
+from shared_ollama._settings import EnvironmentDefaults
 
 PARSE_CASES = [
     ("localhost", "http://localhost:11434"),
@@ -119,8 +119,8 @@ def test_mask_url_hides_user_info_in_addresses_and_messages(text: str, masked: s
 
 
 def test_client_settings_repr_masks_credentials_in_host_variables() -> None:
-    """ClientSettings' repr shows the host variables without their passwords (like api_key)."""
-    settings = ClientSettings.from_environ(
+    """EnvironmentDefaults' repr shows the host variables without their passwords (like api_key)."""
+    settings = EnvironmentDefaults.from_environ(
         {"OLLAMA_HOST": "http://ann:s3cret@gpu:11434", "OLLAMA_API_KEY": "k3y"}
     )
     text = repr(settings)

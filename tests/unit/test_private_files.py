@@ -15,7 +15,7 @@ from shared_ollama._private_files import (
     private_dir,
     write_private,
 )
-from shared_ollama._settings import ClientSettings
+from shared_ollama._settings import EnvironmentDefaults
 from shared_ollama.daemon._files import PidRecord, write_record
 
 POSIX = pytest.mark.skipif(not hasattr(os, "geteuid"), reason="owners and modes are POSIX")
@@ -117,7 +117,7 @@ def test_machine_slots_create_their_run_dir_owner_only(tmp_path: Path) -> None:
     from shared_ollama._coordinator._sqlite import SqliteCoordinator
 
     run = tmp_path / "run"
-    settings = ClientSettings.from_environ({"SHARED_OLLAMA_RUNTIME_DIR": str(run)})
+    settings = EnvironmentDefaults.from_environ({"SHARED_OLLAMA_RUNTIME_DIR": str(run)})
     assert settings.runtime_dir == run
     coordinator = SqliteCoordinator(run)
     try:

@@ -158,7 +158,6 @@ class ResilienceMachine(RuleBasedStateMachine):
             self.clock.now += attempt_seconds
             if first_byte_at is not None and calls >= first_byte_at:
                 body_started = True
-                controller.mark_first_byte()
             outcome = script[min(calls, len(script)) - 1]
             permit.record(outcome)
             if outcome is not None:
@@ -177,14 +176,12 @@ class ResilienceMachine(RuleBasedStateMachine):
                 try:
                     attempt()
                 except SharedOllamaError as exc:
-                    delay = controller.next_delay(
-                        exc, first_byte_received=controller.first_byte_received
-                    )
+                    delay = controller.next_delay(exc, first_byte_received=body_started)
                     if delay is None:
                         raise
                     sleep(delay)
                 else:
-                    controller.record_success()
+                    self.budget.record_success()
                     break
         assert calls <= tries <= self.policy.attempts
         assert controller.retries == tries - 1

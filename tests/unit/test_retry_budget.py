@@ -112,7 +112,7 @@ def _simulate(requests: int, failure_probability: float, seed: int) -> int:
         while True:
             attempts += 1
             if outcomes.random() >= failure_probability:
-                controller.record_success()
+                budget.record_success()  # what the clients' loop does
                 break
             error = (
                 OllamaUnavailableError("refused")

@@ -14,7 +14,7 @@ from shared_ollama._coordinator._policy import DEFAULT_AGING_STEP, SchedulingPol
 
 if TYPE_CHECKING:
     from shared_ollama._coordinator._leases import Coordinator
-    from shared_ollama._settings import ClientSettings
+    from shared_ollama._settings import EnvironmentDefaults
 
 __all__ = ["coordinator_for", "policy_from", "reset_coordinators"]
 
@@ -22,7 +22,7 @@ _lock = threading.Lock()
 _coordinators: dict[tuple[str, SchedulingPolicy], Coordinator] = {}
 
 
-def policy_from(settings: ClientSettings) -> SchedulingPolicy:
+def policy_from(settings: EnvironmentDefaults) -> SchedulingPolicy:
     """The scheduling tunables the environment asks for."""
     return SchedulingPolicy(
         aging_step=settings.aging_step or DEFAULT_AGING_STEP,
@@ -30,7 +30,7 @@ def policy_from(settings: ClientSettings) -> SchedulingPolicy:
     )
 
 
-def coordinator_for(settings: ClientSettings) -> Coordinator:
+def coordinator_for(settings: EnvironmentDefaults) -> Coordinator:
     """The process's coordinator for these settings: Redis when a URL is set, else embedded.
 
     Raises:

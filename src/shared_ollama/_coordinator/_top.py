@@ -200,9 +200,9 @@ def run(args: argparse.Namespace) -> int:
 
     from shared_ollama._coordinator._registry import coordinator_for  # noqa: PLC0415
     from shared_ollama._host import mask_url  # noqa: PLC0415
-    from shared_ollama._settings import ClientSettings  # noqa: PLC0415
+    from shared_ollama._settings import EnvironmentDefaults  # noqa: PLC0415
 
-    settings = ClientSettings.from_environ()
+    settings = EnvironmentDefaults.from_environ()
     coordinator = coordinator_for(settings)
     where = mask_url(settings.coordinator or str(settings.runtime_dir))
     if getattr(args, "json", False):

@@ -36,7 +36,7 @@ from shared_ollama._resilience._policy import (
 )
 from shared_ollama._resilience._retrying import RetryController
 from shared_ollama._resilience._routing import HostState
-from shared_ollama._settings import ClientSettings
+from shared_ollama._settings import EnvironmentDefaults
 
 if TYPE_CHECKING:
     from shared_ollama._coordinator._leases import Lease
@@ -88,7 +88,7 @@ class AsyncShell(BaseClient):
         machine_slots: int | None = None,
         health_gate: bool | HealthGate = False,
         limits: ReplyLimits = DEFAULT_REPLY_LIMITS,
-        settings: ClientSettings | None = None,
+        settings: EnvironmentDefaults | None = None,
         http_client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         verify: Any = True,
@@ -167,9 +167,10 @@ class AsyncShell(BaseClient):
             entry = limits.setdefault(route.base, (AdaptiveLimit(self._max_in_flight), Condition()))
         return entry
 
-    async def _take_slot(
+    async def _wait_for_slot(
         self, route: HostState, phases: PhaseTimeouts, call: ApiCall[Any]
     ) -> Lease | None:
+        """Wait for room under the host's adaptive limit, then for a machine-wide slot if on."""
         limit, condition = self._limit(route)
         async with condition:
             if not await wait_for_room(condition, limit.has_room, phases.pool):
@@ -187,12 +188,12 @@ class AsyncShell(BaseClient):
                 raise
         return lease
 
-    async def _queue(
+    async def _take_slot(
         self, route: HostState, phases: PhaseTimeouts, permit: Permit, call: ApiCall[Any]
     ) -> Lease | None:
-        """Wait for a slot; a wait that times out is ours, not the server's: no breaker failure."""
+        """Take a slot; a timed-out wait is ours, not the server's: release the permit, no failure."""
         try:
-            return await self._take_slot(route, phases, call)
+            return await self._wait_for_slot(route, phases, call)
         except RequestTimeoutError:
             permit.release()
             raise
@@ -310,7 +311,7 @@ class AsyncShell(BaseClient):
         progress.tried.append(route)
         try:
             phases = self._phase_timeouts(call, deadline, route)
-            lease = await self._queue(route, phases, permit, call)
+            lease = await self._take_slot(route, phases, permit, call)
             call = self._agreed(call, lease, route, observation)
             if deadline is not None:  # the wait for a slot came out of the call's deadline
                 phases = self._phase_timeouts(call, deadline, route)
@@ -352,7 +353,9 @@ class AsyncShell(BaseClient):
                 body = await self._read_body(call, sent, limit=sent.phases.read)
             finally:
                 await self._give_slot(sent.route, sent.lease, busy=False)
-            result = self._complete(call, sent.response.status_code, body, observation, sent.route)
+            result = self._parse_reply(
+                call, sent.response.status_code, body, observation, sent.route
+            )
         except BaseException as exc:
             sent.permit.record(exc)
             raise
@@ -360,7 +363,7 @@ class AsyncShell(BaseClient):
         return result
 
     async def _request(self, call: ApiCall[T]) -> T:
-        call = self._stabilize(call)
+        call = self._apply_sticky_options(call)
         observation = self._observe(call)
         return await self._with_retries(
             call,
@@ -369,7 +372,7 @@ class AsyncShell(BaseClient):
         )
 
     async def _stream(self, call: ApiCall[T]) -> AsyncIterator[T]:
-        call = self._stabilize(call)
+        call = self._apply_sticky_options(call)
         observation = self._observe(call)
         opened = await self._with_retries(
             call,

@@ -57,7 +57,7 @@ from shared_ollama._resilience._policy import (
 )
 from shared_ollama._resilience._retry_budget import budget_for
 from shared_ollama._resilience._routing import HostState, rank_hosts
-from shared_ollama._settings import ClientSettings, default_project_name
+from shared_ollama._settings import EnvironmentDefaults, default_project_name
 from shared_ollama._version import __version__
 
 if TYPE_CHECKING:
@@ -129,7 +129,7 @@ def _report_transition(old: BreakerState, new: BreakerState, host: str) -> None:
 def _machine_queue(
     base_url: str,
     slots: int | None,
-    settings: ClientSettings,
+    settings: EnvironmentDefaults,
     *,
     project: str | None,
     priority: Priority,
@@ -214,10 +214,10 @@ class BaseClient:
         machine_slots: int | None = None,
         health_gate: bool | HealthGate = False,
         limits: ReplyLimits = DEFAULT_REPLY_LIMITS,
-        settings: ClientSettings | None = None,
+        settings: EnvironmentDefaults | None = None,
         priority: Priority | None = None,
     ) -> None:
-        self._settings = settings if settings is not None else ClientSettings.from_environ()
+        self._settings = settings if settings is not None else EnvironmentDefaults.from_environ()
         self.project = project if project is not None else self._settings.project
         self.priority: Priority = parse_priority(
             priority if priority is not None else self._settings.priority or DEFAULT_PRIORITY
@@ -319,7 +319,7 @@ class BaseClient:
         """The limits applied to each phase of a call."""
         return self._timeouts
 
-    def _stabilize(self, call: ApiCall[T]) -> ApiCall[T]:
+    def _apply_sticky_options(self, call: ApiCall[T]) -> ApiCall[T]:
         """Reuse the ``num_ctx``/``keep_alive`` this client used before for the call's model.
 
         With machine-wide slots on, the coordinator's agreement (applied at grant time, across
@@ -516,7 +516,7 @@ class BaseClient:
             timeout=timeout,
         )
 
-    def _complete(
+    def _parse_reply(
         self,
         call: ApiCall[T],
         status: int,

@@ -36,7 +36,7 @@ from shared_ollama._resilience._policy import (
 )
 from shared_ollama._resilience._retrying import RetryController
 from shared_ollama._resilience._routing import HostState
-from shared_ollama._settings import ClientSettings
+from shared_ollama._settings import EnvironmentDefaults
 
 if TYPE_CHECKING:
     from shared_ollama._coordinator._leases import Lease
@@ -88,7 +88,7 @@ class Shell(BaseClient):
         machine_slots: int | None = None,
         health_gate: bool | HealthGate = False,
         limits: ReplyLimits = DEFAULT_REPLY_LIMITS,
-        settings: ClientSettings | None = None,
+        settings: EnvironmentDefaults | None = None,
         http_client: httpx.Client | None = None,
         transport: httpx.BaseTransport | None = None,
         verify: Any = True,
@@ -167,9 +167,10 @@ class Shell(BaseClient):
             entry = limits.setdefault(route.base, (AdaptiveLimit(self._max_in_flight), Condition()))
         return entry
 
-    def _take_slot(
+    def _wait_for_slot(
         self, route: HostState, phases: PhaseTimeouts, call: ApiCall[Any]
     ) -> Lease | None:
+        """Wait for room under the host's adaptive limit, then for a machine-wide slot if on."""
         limit, condition = self._limit(route)
         with condition:
             if not wait_for_room(condition, limit.has_room, phases.pool):
@@ -185,12 +186,12 @@ class Shell(BaseClient):
                 raise
         return lease
 
-    def _queue(
+    def _take_slot(
         self, route: HostState, phases: PhaseTimeouts, permit: Permit, call: ApiCall[Any]
     ) -> Lease | None:
-        """Wait for a slot; a wait that times out is ours, not the server's: no breaker failure."""
+        """Take a slot; a timed-out wait is ours, not the server's: release the permit, no failure."""
         try:
-            return self._take_slot(route, phases, call)
+            return self._wait_for_slot(route, phases, call)
         except RequestTimeoutError:
             permit.release()
             raise
@@ -308,7 +309,7 @@ class Shell(BaseClient):
         progress.tried.append(route)
         try:
             phases = self._phase_timeouts(call, deadline, route)
-            lease = self._queue(route, phases, permit, call)
+            lease = self._take_slot(route, phases, permit, call)
             call = self._agreed(call, lease, route, observation)
             if deadline is not None:  # the wait for a slot came out of the call's deadline
                 phases = self._phase_timeouts(call, deadline, route)
@@ -350,7 +351,9 @@ class Shell(BaseClient):
                 body = self._read_body(call, sent, limit=sent.phases.read)
             finally:
                 self._give_slot(sent.route, sent.lease, busy=False)
-            result = self._complete(call, sent.response.status_code, body, observation, sent.route)
+            result = self._parse_reply(
+                call, sent.response.status_code, body, observation, sent.route
+            )
         except BaseException as exc:
             sent.permit.record(exc)
             raise
@@ -358,7 +361,7 @@ class Shell(BaseClient):
         return result
 
     def _request(self, call: ApiCall[T]) -> T:
-        call = self._stabilize(call)
+        call = self._apply_sticky_options(call)
         observation = self._observe(call)
         return self._with_retries(
             call,
@@ -367,7 +370,7 @@ class Shell(BaseClient):
         )
 
     def _stream(self, call: ApiCall[T]) -> Iterator[T]:
-        call = self._stabilize(call)
+        call = self._apply_sticky_options(call)
         observation = self._observe(call)
         opened = self._with_retries(
             call,

@@ -51,15 +51,13 @@ class RetryController:
         random: Returns a float in ``[0, 1)``; drives the jitter.
 
     Attributes:
-        attempts: Attempts settled so far (successes and failures).
+        attempts: Failed attempts settled so far (a success needs no decision: the client's
+            loop refunds the host's budget itself).
         retries: Retries granted so far.
-        first_byte_received: Whether a response body started; from then on nothing is retried.
-        succeeded: Whether the call succeeded (it succeeds at most once).
     """
 
     __slots__ = (
-        "_budget", "_by_class", "_clock", "_random", "attempts", "deadline",
-        "first_byte_received", "policy", "retries", "succeeded",
+        "_budget", "_by_class", "_clock", "_random", "attempts", "deadline", "policy", "retries",
     )  # fmt: skip
 
     def __init__(
@@ -79,8 +77,6 @@ class RetryController:
         self._by_class: dict[FailureClass, int] = {}
         self.attempts = 0
         self.retries = 0
-        self.first_byte_received = False
-        self.succeeded = False
 
     @property
     def budget(self) -> RetryBudget:
@@ -92,18 +88,6 @@ class RetryController:
         if self.deadline is None:
             return None
         return max(0.0, self.deadline - self._clock())
-
-    def mark_first_byte(self) -> None:
-        """Note that the response body started: no later failure of this call is retried."""
-        self.first_byte_received = True
-
-    def record_success(self) -> None:
-        """Note the call's successful attempt, refunding the host's budget (later calls no-op)."""
-        if self.succeeded:
-            return
-        self.succeeded = True
-        self.attempts += 1
-        self._budget.record_success()
 
     def next_delay(self, exc: BaseException, *, first_byte_received: bool) -> float | None:
         """Settle a failed attempt and decide the wait before the next one.

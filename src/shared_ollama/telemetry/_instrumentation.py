@@ -12,7 +12,7 @@ from typing import Any
 
 from opentelemetry import _logs, metrics, trace
 
-from shared_ollama._settings import ClientSettings
+from shared_ollama._settings import EnvironmentDefaults
 from shared_ollama.telemetry._content import CaptureMode, capture_mode_from_env
 from shared_ollama.telemetry._environment import performance_log_setting
 from shared_ollama.telemetry._metrics import Instruments
@@ -97,7 +97,7 @@ class Instrumentation:
         self._logger: ProviderSlot[_logs.LoggerProvider, _logs.Logger] | None = None
         if self.capture_content.as_event:
             self._logger = ProviderSlot(logger_provider, _logs.get_logger_provider, _make_logger)
-        process_project = ClientSettings.from_environ().project
+        process_project = EnvironmentDefaults.from_environ().project
         self.project = process_project if project is None else project
         self._metrics_project = self.project if self.project != process_project else None
         if recorder is None:

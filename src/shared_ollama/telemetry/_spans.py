@@ -38,7 +38,7 @@ import time
 import uuid
 import weakref
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from opentelemetry import _logs, trace
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
@@ -64,9 +64,7 @@ from shared_ollama.telemetry._semconv import (
     reply_attributes,
     request_attributes,
 )
-
-if TYPE_CHECKING:
-    from shared_ollama.telemetry._instrumentation import Instrumentation
+from shared_ollama.telemetry._sinks import Sinks
 
 __all__ = ["INFERENCE_EVENT_NAME", "CallObservation", "Operation"]
 
@@ -125,7 +123,7 @@ class CallObservation:
 
     def __init__(
         self,
-        instrumentation: Instrumentation,
+        instrumentation: Sinks,
         *,
         operation: Operation,
         model: str,
@@ -171,7 +169,7 @@ class CallObservation:
 
     def _begin(
         self,
-        instrumentation: Instrumentation,
+        instrumentation: Sinks,
         tracer: trace.Tracer | None,
         body: Mapping[str, Any],
         recorder: PerformanceRecorder | None,
