@@ -77,12 +77,41 @@ def test_report_without_baseline_prints_the_table_as_json(
     assert document["comparisons"] is None
 
 
-def test_report_on_a_missing_file_exits_2(
+def test_report_on_a_missing_file_exits_1_not_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """An unreadable input exits 2 and names the file."""
-    assert run_report([str(tmp_path / "missing.jsonl")]) == 2
-    assert "missing.jsonl" in capsys.readouterr().err
+    """A missing input is nothing to report (1), not a usage error (2); it names the file."""
+    assert run_report([str(tmp_path / "missing.jsonl")]) == 1
+    err = capsys.readouterr().err
+    assert "nothing to report" in err
+    assert "missing.jsonl" in err
+
+
+def test_report_with_no_matching_record_exits_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Records that the filters leave empty are nothing to report: exit 1, no table printed."""
+    records = write_run(tmp_path / "run.jsonl", 5, seed=1)
+    assert run_report([str(records), "--model", "other"]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "nothing to report" in err
+    assert "--project/--model" in err
+
+
+def test_report_reads_the_performance_log_variable_by_default(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without file arguments the report reads SHARED_OLLAMA_PERFORMANCE_LOG, not logs/."""
+    monkeypatch.chdir(tmp_path)
+    log = write_run(tmp_path / "elsewhere.jsonl", 7, seed=3)
+    monkeypatch.setenv("SHARED_OLLAMA_PERFORMANCE_LOG", str(log))
+    assert run_report(["--format", "json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["candidate_source"]["paths"] == [str(log)]
+    monkeypatch.delenv("SHARED_OLLAMA_PERFORMANCE_LOG")
+    assert run_report([]) == 1
+    assert "logs/performance.jsonl" in capsys.readouterr().err
 
 
 def test_report_fingerprint_mismatch_is_reported(

@@ -1,15 +1,16 @@
 """``shared-ollama report`` and ``scripts/performance_report.py``: the report's command-line shell.
 
-Reads JSON Lines records, builds the report, prints Markdown (or JSON) and optionally writes
-JSON, Markdown and a chart to files. Exit codes: 0 fine, 1 a metric regressed, 2 the input
-could not be read.
+Reads JSON Lines records (by default the file ``SHARED_OLLAMA_PERFORMANCE_LOG`` names, else
+``logs/performance.jsonl``), builds the report, prints Markdown (or JSON) and optionally writes
+JSON, Markdown and a chart to files. Exit codes: 0 fine, 1 a metric regressed or there is nothing
+to report (no file, or no record in it), 2 a usage error (from the argument parser).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from shared_ollama._report._chart import Series, write_chart
@@ -21,15 +22,33 @@ from shared_ollama._report._compare import (
 from shared_ollama._report._render import RunSource, build_report, render_json, render_markdown
 from shared_ollama._report._stats import DEFAULT_RESAMPLES, DEFAULT_SEED
 from shared_ollama._report._tables import group_records, samples
+from shared_ollama.telemetry._environment import PERFORMANCE_LOG_VARIABLE, performance_log_setting
 from shared_ollama.telemetry._jsonl import read_records
 from shared_ollama.telemetry._records import PerformanceRecord
 
-__all__ = ["COMMAND_HELP", "COMMAND_NAME", "configure_parser", "main", "run", "run_report"]
+__all__ = [
+    "COMMAND_HELP",
+    "COMMAND_NAME",
+    "configure_parser",
+    "default_records",
+    "main",
+    "run",
+    "run_report",
+]
 
 COMMAND_NAME = "report"
 COMMAND_HELP = "summarize performance records and flag regressions against a baseline"
 DEFAULT_RECORDS = "logs/performance.jsonl"
-EXIT_BAD_INPUT = 2
+EXIT_NOTHING_TO_REPORT = 1
+
+
+def default_records(environ: Mapping[str, str] | None = None) -> str:
+    """The records read when none are named: ``SHARED_OLLAMA_PERFORMANCE_LOG``, else the default.
+
+    Args:
+        environ: The environment to read; ``os.environ`` when omitted.
+    """
+    return performance_log_setting(environ) or DEFAULT_RECORDS
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:
@@ -40,8 +59,11 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
         "NOT_COMPARABLE. Exits 1 when anything regressed."
     )
     parser.add_argument(
-        "records", nargs="*", default=[DEFAULT_RECORDS],
-        help=f"JSON Lines files of the run under test (default: {DEFAULT_RECORDS})",
+        "records", nargs="*", default=[],
+        help=(
+            f"JSON Lines files of the run under test (default: the file {PERFORMANCE_LOG_VARIABLE} "
+            f"names, else {DEFAULT_RECORDS})"
+        ),
     )  # fmt: skip
     parser.add_argument(
         "--baseline", action="append", metavar="FILE",
@@ -103,12 +125,20 @@ def _series(
 
 def run(args: argparse.Namespace) -> int:
     """Run the report with parsed arguments and return the exit code."""
+    paths = args.records or [default_records()]
     try:
-        candidate, candidate_source = _load(args.records, args)
+        candidate, candidate_source = _load(paths, args)
         baseline, baseline_source = _load(args.baseline, args) if args.baseline else (None, None)
     except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
-        print(f"shared-ollama report: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        print(f"shared-ollama report: nothing to report: {exc}", file=sys.stderr)
+        return EXIT_NOTHING_TO_REPORT
+    if not candidate:
+        filtered = " matches --project/--model" if args.project or args.model else ""
+        print(
+            f"shared-ollama report: nothing to report: no record in {', '.join(paths)}{filtered}",
+            file=sys.stderr,
+        )
+        return EXIT_NOTHING_TO_REPORT
     settings = CompareSettings(
         alpha=args.alpha, min_samples=args.min_samples, resamples=args.resamples, seed=args.seed
     )
