@@ -18,6 +18,9 @@ from typing import Any
 import pytest
 
 from shared_ollama._cli._app import COMMANDS, Command, build_parser, main
+from shared_ollama._cli._output import server_down_message
+from shared_ollama._host import HOST_VARIABLES
+from shared_ollama._version import __version__
 from shared_ollama.daemon._serve_env import MachineInfo, memory_budget_bytes
 
 PS = {
@@ -283,6 +286,50 @@ def test_cli_help_exits_zero_and_lists_commands(capsys: pytest.CaptureFixture[st
         assert name in out
 
 
+def test_cli_version_prints_the_package_version(capsys: pytest.CaptureFixture[str]) -> None:
+    """``--version`` prints the program and the installed version, exit 0."""
+    code, out, _ = run(capsys, "--version")
+    assert code == 0
+    assert out.strip() == f"shared-ollama {__version__}"
+
+
+def test_cli_host_help_names_every_variable_in_resolution_order(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``--host`` help (top level and per command) lists what resolve_host reads, in its order."""
+    for argv in (["--help"], ["status", "--help"]):
+        code, out, _ = run(capsys, *argv)
+        assert code == 0
+        flat = " ".join(out.split())
+        positions = [flat.index(name) for name in HOST_VARIABLES]
+        assert positions == sorted(positions), flat
+        assert "http://127.0.0.1:11434" in flat
+    assert HOST_VARIABLES == ("SHARED_OLLAMA_URL", "OLLAMA_BASE_URL", "OLLAMA_HOST")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["status"], ["models"], ["pull", "m"], ["warm", "m"], ["chat", "m", "hi"]],
+    ids=lambda argv: argv[0],
+)
+def test_every_command_says_server_down_the_same_way(
+    capsys: pytest.CaptureFixture[str], down_url: str, argv: list[str]
+) -> None:
+    """status, models, pull, warm and chat print one sentence for a down server, exit 1."""
+    code, out, err = run(capsys, "--host", down_url, *argv)
+    assert code == 1
+    assert (out + err).strip().removeprefix("shared-ollama: ") == server_down_message(down_url)
+
+
+def test_server_down_message_masks_the_password_and_says_how_to_start() -> None:
+    """The URL's password never shows; both ways of starting a server are named."""
+    text = server_down_message("http://me:s3cret@127.0.0.1:11434")
+    assert "s3cret" not in text
+    assert "127.0.0.1:11434" in text
+    assert "`shared-ollama start`" in text
+    assert "`ollama serve`" in text
+
+
 @pytest.mark.parametrize("argv", [[], ["frobnicate"], ["status", "--bogus"], ["pull"]])
 def test_cli_usage_errors_exit_two(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
     """A missing or unknown command, or a bad option, is a usage error (2)."""
@@ -383,7 +430,7 @@ def test_status_of_a_down_server_exits_one(
     """Down is exit 1, with the reason and how to start it."""
     code, out, _ = run(capsys, "--host", down_url, "status")
     assert code == 1
-    assert f"Ollama is DOWN: connection refused at {down_url}" in out
+    assert out == server_down_message(down_url) + "\n"
     assert "shared-ollama start" in out
 
 
@@ -510,8 +557,13 @@ def test_models_lists_pulled_and_loaded(capsys: pytest.CaptureFixture[str], serv
         ("qwen2.5:0.5b", False),
     ]
     code, out, _ = run(capsys, "--host", server.url, "models")
-    assert "smollm2:135m" in out
-    assert "(loaded)" in out
+    header, *rows = out.splitlines()
+    assert header.split() == ["NAME", "SIZE", "LOADED"]
+    assert [(row.split()[0], row.split()[-1]) for row in rows] == [
+        ("smollm2:135m", "yes"),
+        ("qwen2.5:0.5b", "no"),
+    ]
+    assert header.index("SIZE") + len("SIZE") == rows[0].index("MiB") + len("MiB")
 
 
 def test_pull_prints_progress_from_the_stream(

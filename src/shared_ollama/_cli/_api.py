@@ -64,9 +64,11 @@ def run_models(args: argparse.Namespace) -> int:
         return EXIT_OK
     if not rows:
         echo("No model is pulled. Pull one: shared-ollama pull llama3.2")
+        return EXIT_OK
+    echo(f"{'NAME':<40} {'SIZE':>10}  LOADED")
     for row in rows:
-        mark = "  (loaded)" if row["loaded"] else ""
-        echo(f"{row['name']:<40} {format_bytes(row['size_bytes'] or 0):>10}{mark}")
+        loaded_mark = "yes" if row["loaded"] else "no"
+        echo(f"{row['name']:<40} {format_bytes(row['size_bytes'] or 0):>10}  {loaded_mark}")
     return EXIT_OK
 
 

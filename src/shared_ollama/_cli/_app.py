@@ -26,12 +26,28 @@ from shared_ollama._cli._output import (
 )
 from shared_ollama._coordinator import _top
 from shared_ollama._errors import SharedOllamaError
+from shared_ollama._host import DEFAULT_BASE_URL, HOST_VARIABLES
 from shared_ollama._report import _command as _report_command
 from shared_ollama._report import _load_test
+from shared_ollama._version import __version__
 from shared_ollama.plugins._command import configure_plugins_parser, run_plugins
 from shared_ollama.testing._replay_cli import configure_replay_parser, run_replay
 
-__all__ = ["COMMANDS", "Command", "CommandRun", "ConfigureParser", "build_parser", "main"]
+__all__ = [
+    "COMMANDS",
+    "HOST_HELP",
+    "Command",
+    "CommandRun",
+    "ConfigureParser",
+    "build_parser",
+    "main",
+]
+
+HOST_HELP = (
+    f"Ollama address (default: the first of {', '.join(HOST_VARIABLES)} that is set, "
+    f"else {DEFAULT_BASE_URL})"
+)
+"""The help of ``--host``: every variable it reads, in the order host resolution reads them."""
 
 ConfigureParser = Callable[[argparse.ArgumentParser], None]
 CommandRun = Callable[[argparse.Namespace], int]
@@ -148,13 +164,8 @@ def build_parser(commands: Sequence[Command] = COMMANDS) -> argparse.ArgumentPar
         prog="shared-ollama",
         description="Run, inspect and use the Ollama daemon shared by your projects.",
     )
-    parser.add_argument(
-        "--host",
-        dest="global_host",
-        metavar="URL",
-        default=None,
-        help="Ollama address (default: SHARED_OLLAMA_URL, OLLAMA_HOST, http://127.0.0.1:11434)",
-    )
+    parser.add_argument("--version", action="version", version=f"shared-ollama {__version__}")
+    parser.add_argument("--host", dest="global_host", metavar="URL", default=None, help=HOST_HELP)
     parser.add_argument(
         "--json",
         dest="global_json",
@@ -166,7 +177,7 @@ def build_parser(commands: Sequence[Command] = COMMANDS) -> argparse.ArgumentPar
         sub = subparsers.add_parser(command.name, help=command.help, description=command.help)
         command.configure_parser(sub)
         if not _has_option(sub, "--host"):
-            sub.add_argument("--host", default=None, metavar="URL", help="Ollama address")
+            sub.add_argument("--host", default=None, metavar="URL", help=HOST_HELP)
         if not _has_option(sub, "--json"):
             sub.add_argument("--json", action="store_true", help="print JSON, for scripts")
         sub.set_defaults(_run=command.run)

@@ -13,6 +13,7 @@ from shared_ollama._cli._output import (
     echo,
     emit_json,
     fail,
+    server_down_message,
     stdout,
     warn,
 )
@@ -64,7 +65,7 @@ def run_status(args: argparse.Namespace) -> int:
         emit_json(status.to_dict())
         return EXIT_OK if status.up else EXIT_FAILURE
     if not status.up:
-        echo(f"Ollama is DOWN: {status.error}")
+        echo(server_down_message(status.base_url))
         return EXIT_FAILURE
     owner = "started by shared-ollama" if status.managed else "not started by shared-ollama"
     memory = f", {format_bytes(status.rss_bytes)} resident" if status.rss_bytes else ""

@@ -10,7 +10,8 @@ import json
 import sys
 from typing import Any, TextIO
 
-from shared_ollama._host import mask_url
+from shared_ollama._errors import CircuitOpenError, OllamaUnavailableError, RequestTimeoutError
+from shared_ollama._host import mask_url, resolve_base_url
 
 __all__ = [
     "EXIT_FAILURE",
@@ -21,7 +22,9 @@ __all__ = [
     "echo",
     "emit_json",
     "fail",
+    "is_server_down",
     "rich_console",
+    "server_down_message",
     "stdout",
     "warn",
 ]
@@ -68,10 +71,36 @@ def rich_console() -> Any | None:
     return Console()
 
 
+def server_down_message(url: str) -> str:
+    """The one sentence every command prints when no Ollama server answers at ``url``.
+
+    The URL is masked (no password); the sentence says how to start a server.
+    """
+    return (
+        f"no Ollama server answers at {mask_url(url)}; start one with `shared-ollama start` "
+        "(or `ollama serve`), or point --host at a running server"
+    )
+
+
+def is_server_down(exc: BaseException) -> bool:
+    """Whether ``exc`` means nothing answered at all (refused, unresolvable, breaker open)."""
+    if isinstance(exc, RequestTimeoutError):
+        return exc.phase == "connect"
+    return isinstance(exc, (OllamaUnavailableError, CircuitOpenError))
+
+
 def fail(exc: BaseException, args: argparse.Namespace) -> int:
-    """Report ``exc`` (as JSON with ``--json``, else on stderr); returns :data:`EXIT_FAILURE`."""
+    """Report ``exc`` (as JSON with ``--json``, else on stderr); returns :data:`EXIT_FAILURE`.
+
+    A server that is down is reported with :func:`server_down_message`, the same for every
+    command.
+    """
+    text = str(exc)
+    if is_server_down(exc):
+        url = getattr(exc, "host", None) or resolve_base_url(getattr(args, "host", None))
+        text = server_down_message(url)
     if getattr(args, "json", False):
-        emit_json({"ok": False, "error": mask_url(str(exc)), "type": type(exc).__name__})
+        emit_json({"ok": False, "error": mask_url(text), "type": type(exc).__name__})
     else:
-        warn(str(exc))
+        warn(text)
     return EXIT_FAILURE
