@@ -49,7 +49,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ),
     (
         "Requests and responses",
-        ("_types", "_core._tool_schema"),
+        ("_types", "_responses", "_core._tool_schema"),
         'Pydantic models of what Ollama sends back (attribute and `resp["key"]` access alike), '
         "and the types the arguments accept.",
     ),

@@ -50,30 +50,32 @@ from shared_ollama._resilience._breaker import BreakerState
 from shared_ollama._resilience._classify import FailureClass, classify
 from shared_ollama._resilience._health_gate import HealthGate
 from shared_ollama._resilience._policy import BreakerPolicy, RetryPolicy, is_testing, set_testing
-from shared_ollama._types import (
+from shared_ollama._responses import (
     BaseGenerateResponse,
     ChatResponse,
     EmbeddingsResponse,
     EmbedResponse,
-    Format,
     GenerateResponse,
-    Image,
-    KeepAlive,
     ListResponse,
     Logprob,
-    Message,
     ModelDetails,
-    Options,
     ProcessResponse,
     ProgressResponse,
     ShowResponse,
     StatusResponse,
+    TokenLogprob,
+    VersionResponse,
+)
+from shared_ollama._types import (
+    Format,
+    Image,
+    KeepAlive,
+    Message,
+    Options,
     SubscriptableModel,
     ThinkLevel,
-    TokenLogprob,
     Tool,
     ToolCall,
-    VersionResponse,
 )
 from shared_ollama._version import __version__
 from shared_ollama.daemon._health import (

@@ -23,7 +23,7 @@ from shared_ollama import (
 )
 from shared_ollama._core._calls import ApiCall, chat_call, generate_call, pull_call
 from shared_ollama._core._stream_state import StreamState
-from shared_ollama._types import ChatResponse
+from shared_ollama._responses import ChatResponse
 
 HOST = "http://127.0.0.1:11434"
 CHAT = chat_call(

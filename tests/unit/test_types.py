@@ -13,25 +13,20 @@ import ollama
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from shared_ollama._types import (
+from shared_ollama._responses import (
     ChatResponse,
     EmbeddingsResponse,
     EmbedResponse,
     GenerateResponse,
-    Image,
     ListResponse,
-    Message,
     ModelDetails,
-    Options,
     ProcessResponse,
     ProgressResponse,
     ShowResponse,
     StatusResponse,
-    SubscriptableModel,
-    Tool,
-    ToolCall,
     VersionResponse,
 )
+from shared_ollama._types import Image, Message, Options, SubscriptableModel, Tool, ToolCall
 
 # --- Real bodies from Ollama 0.5.4 (smollm2:135m, CPU); vectors and long strings truncated. ---
 
@@ -745,7 +740,7 @@ def test_embeddings_from_trusted_falls_back_to_validation() -> None:
 )
 def test_models_declare_every_field_of_the_ollama_package(name: str) -> None:
     """Each drop-in model reads every field its ``ollama`` twin declares (by field or property)."""
-    import shared_ollama._types as ours
+    import shared_ollama as ours
 
     theirs = getattr(ollama, name)
     mine = getattr(ours, name)

@@ -23,7 +23,7 @@ from shared_ollama._core._error_mapping import (
     error_from_exception,
     error_from_status,
 )
-from shared_ollama._types import (
+from shared_ollama._responses import (
     ChatResponse,
     EmbeddingsResponse,
     EmbedResponse,

@@ -28,7 +28,7 @@ from shared_ollama._core._normalize import (
 )
 from shared_ollama._errors import RequestError
 from shared_ollama._json import dumps
-from shared_ollama._types import (
+from shared_ollama._responses import (
     ChatResponse,
     EmbeddingsResponse,
     EmbedResponse,

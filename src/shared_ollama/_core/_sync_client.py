@@ -23,7 +23,7 @@ from shared_ollama._core._error_mapping import (
 )
 from shared_ollama._core._sync_io import open_blob
 from shared_ollama._core._sync_shell import Shell
-from shared_ollama._types import (
+from shared_ollama._responses import (
     ChatResponse,
     EmbeddingsResponse,
     EmbedResponse,
