@@ -33,13 +33,8 @@ from shared_ollama.daemon._files import (
     write_record,
 )
 from shared_ollama.daemon._health import ServiceHealth
-from shared_ollama.daemon._process import (
-    DaemonRuntime,
-    _locked,
-    local_target,
-    start_daemon,
-    stop_daemon,
-)
+from shared_ollama.daemon._process import start_daemon, stop_daemon
+from shared_ollama.daemon._runtime import DaemonRuntime, daemon_lock, local_target
 from shared_ollama.daemon._serve_env import GIB, MachineInfo
 from shared_ollama.daemon._status import daemon_status, folder_size, loaded_models_from_ps
 from shared_ollama.daemon._warm import warm_models, warm_result
@@ -611,7 +606,7 @@ def test_daemon_lock_wait_past_its_timeout_is_our_error(settings: DaemonSettings
         filelock.FileLock(str(settings.lock_path(PORT))),
         pytest.raises(OllamaUnavailableError, match=expected),
     ):
-        _locked(settings, PORT, 0.05, URL).__enter__()
+        daemon_lock(settings, PORT, 0.05, URL).__enter__()
 
 
 # --- stop with real, harmless processes ------------------------------------------------------

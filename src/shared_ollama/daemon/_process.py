@@ -16,21 +16,16 @@ import dataclasses
 import os
 import signal
 import subprocess
-import sys
-import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Literal, Protocol
+from typing import Literal
 
-import filelock
 import psutil
 
 from shared_ollama._errors import OllamaUnavailableError, SharedOllamaError
-from shared_ollama._host import OllamaHost, resolve_host
+from shared_ollama._host import OllamaHost
 from shared_ollama._private_files import (
-    PRIVATE_FILE_MODE,
-    check_not_symlink,
     open_private_log,
     private_dir,
 )
@@ -47,10 +42,16 @@ from shared_ollama.daemon._files import (
     tail_lines,
     write_record,
 )
-from shared_ollama.daemon._health import ServiceHealth, check_service_health
+from shared_ollama.daemon._health import ServiceHealth
+from shared_ollama.daemon._runtime import (
+    DEFAULT_RUNTIME,
+    DaemonRuntime,
+    daemon_lock,
+    local_target,
+    reap,
+)
 from shared_ollama.daemon._serve_env import (
     DEFAULT_KEEP_ALIVE,
-    MachineInfo,
     ServeEnvironment,
     serve_environment,
 )
@@ -59,10 +60,7 @@ __all__ = [
     "DEFAULT_START_DEADLINE_S",
     "DEFAULT_STOP_TIMEOUT_S",
     "DaemonInfo",
-    "DaemonRuntime",
-    "ProcessHandle",
     "StopResult",
-    "local_target",
     "start_daemon",
     "stop_daemon",
 ]
@@ -71,154 +69,6 @@ DEFAULT_START_DEADLINE_S = 30.0
 DEFAULT_STOP_TIMEOUT_S = 10.0
 _POLL_INTERVAL_S = 0.1
 _LOCK_MARGIN_S = 30.0
-
-
-def local_target(base_url: str | None) -> OllamaHost:
-    """The address of a daemon this machine can start or stop.
-
-    Raises:
-        ValueError: The address is not on this machine (or uses https), so no local daemon
-            can serve it.
-    """
-    host = resolve_host(base_url)
-    if not host.is_loopback or host.scheme != "http" or host.path:
-        raise ValueError(
-            f"cannot manage a daemon for {host.base_url}: only a plain http address on this "
-            "machine (127.0.0.1, localhost, [::1]) can be started or stopped here. Start Ollama "
-            "on the machine that serves that address."
-        )
-    return host
-
-
-# --- the process seam ------------------------------------------------------------------------
-
-
-class ProcessHandle(Protocol):
-    """What :func:`start_daemon` needs from a spawned process (``subprocess.Popen`` fits)."""
-
-    @property
-    def pid(self) -> int:
-        """The process id."""
-
-    def poll(self) -> int | None:
-        """The exit code, or ``None`` while running."""
-
-    def terminate(self) -> None:
-        """Ask the process to stop."""
-
-    def wait(self, timeout: float | None = None) -> int:
-        """Wait for the exit code."""
-
-
-Spawn = Callable[[list[str], Mapping[str, str], IO[bytes], IO[bytes]], ProcessHandle]
-
-# Daemons this process started, kept so they are reaped (no zombie, no ResourceWarning).
-_SPAWNED: dict[int, subprocess.Popen[bytes]] = {}
-
-
-def _spawn_detached(
-    argv: list[str], env: Mapping[str, str], stdout: IO[bytes], stderr: IO[bytes]
-) -> ProcessHandle:
-    extra: dict[str, Any] = {}
-    if sys.platform == "win32":  # pragma: no cover - POSIX here
-        extra["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP | subprocess.DETACHED_PROCESS
-    else:
-        extra["start_new_session"] = True
-    process = subprocess.Popen(  # noqa: S603 (argv is the ollama binary and "serve")
-        argv,
-        stdin=subprocess.DEVNULL,
-        stdout=stdout,
-        stderr=stderr,
-        env=dict(env),
-        close_fds=True,
-        **extra,
-    )
-    _SPAWNED[process.pid] = process
-    return process
-
-
-def _optional(read: Callable[[], Any]) -> Any:
-    try:
-        return read()
-    except (psutil.AccessDenied, psutil.ZombieProcess):  # the system will not say: unknown
-        return None
-
-
-def _process_facts(pid: int) -> ProcessFacts | None:
-    """What the system says about the living process ``pid``, or ``None`` when there is none."""
-    try:
-        process = psutil.Process(pid)
-        with process.oneshot():
-            if process.status() == psutil.STATUS_ZOMBIE:
-                _reap(pid)
-                return None
-            uids = _optional(process.uids) if hasattr(process, "uids") else None
-            return ProcessFacts(
-                create_time=process.create_time(),
-                exe=_optional(process.exe) or None,
-                cmdline=tuple(_optional(process.cmdline) or ()),
-                uid=uids.real if uids is not None else None,
-            )
-    except psutil.Error:  # gone, or not even its create time may be read: not ours to touch
-        return None
-
-
-def _reap(pid: int) -> None:
-    """Collect the exit status of a daemon this process spawned, once it has ended."""
-    process = _SPAWNED.get(pid)
-    if process is None:
-        return
-    try:
-        process.wait(timeout=0)
-    except subprocess.TimeoutExpired:
-        return  # still running: keep the handle so it is reaped later
-    del _SPAWNED[pid]
-
-
-@dataclass(frozen=True, slots=True)
-class DaemonRuntime:
-    """The I/O that daemon management uses; tests replace parts of it with fakes.
-
-    Attributes:
-        probe: Health probe (``check_service_health``).
-        spawn: Starts a detached process with redirected output.
-        inspect: The facts about a living pid (create time, executable, command line, user),
-            or ``None`` when no process holds it.
-        machine: Describes this machine (``MachineInfo.detect``).
-        clock: Monotonic clock.
-        sleep: Pause between probes.
-    """
-
-    probe: Callable[..., ServiceHealth] = check_service_health
-    spawn: Spawn = _spawn_detached
-    inspect: Callable[[int], ProcessFacts | None] = _process_facts
-    machine: Callable[[], MachineInfo] = MachineInfo.detect
-    clock: Callable[[], float] = time.monotonic
-    sleep: Callable[[float], None] = time.sleep
-
-
-_DEFAULT_RUNTIME = DaemonRuntime()
-
-
-@contextlib.contextmanager
-def _locked(settings: DaemonSettings, port: int, timeout: float, url: str) -> Iterator[None]:
-    """Hold the daemon's cross-process lock; a wait past ``timeout`` becomes our error."""
-    private_dir(settings.runtime_dir, variable="SHARED_OLLAMA_RUNTIME_DIR")
-    path = check_not_symlink(settings.lock_path(port))
-    lock = filelock.FileLock(str(path), timeout=timeout, mode=PRIVATE_FILE_MODE)
-    try:
-        lock.acquire()
-    except filelock.Timeout as exc:
-        raise OllamaUnavailableError(
-            f"another process held {settings.lock_path(port)} for over {timeout:g}s while "
-            f"starting or stopping Ollama at {url}; check `shared-ollama status` and the logs in "
-            f"{settings.logs_dir}",
-            host=url,
-        ) from exc
-    try:
-        yield
-    finally:
-        lock.release()
 
 
 # --- start -----------------------------------------------------------------------------------
@@ -267,7 +117,7 @@ def start_daemon(
     keep_alive: str = DEFAULT_KEEP_ALIVE,
     bind_all: bool = False,
     deadline_s: float = DEFAULT_START_DEADLINE_S,
-    runtime: DaemonRuntime = _DEFAULT_RUNTIME,
+    runtime: DaemonRuntime = DEFAULT_RUNTIME,
 ) -> DaemonInfo:
     """Start ``ollama serve`` for ``base_url`` unless an Ollama already answers there.
 
@@ -300,7 +150,7 @@ def start_daemon(
     if health.up and owned_record(cfg, port, runtime.inspect) is not None:
         return _already_up(cfg, port, health, runtime)  # the common case, without the lock
     # Down, or up without a pid file of ours yet (a start may be finishing): lock, look again.
-    with _locked(cfg, port, deadline_s + _LOCK_MARGIN_S, url):
+    with daemon_lock(cfg, port, deadline_s + _LOCK_MARGIN_S, url):
         health = runtime.probe(url)
         if health.up:
             return _already_up(cfg, port, health, runtime)
@@ -390,7 +240,7 @@ def _spawn_and_wait(
         code = process.poll()
         if code is not None:
             settings.pid_path(port).unlink(missing_ok=True)
-            _reap(process.pid)
+            reap(process.pid)
             raise _failure(
                 f"`{executable} serve` exited with code {code} before answering at {url}.",
                 settings,
@@ -413,7 +263,7 @@ def _spawn_and_wait(
             process.terminate()
             with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=5)
-            _reap(process.pid)
+            reap(process.pid)
             settings.pid_path(port).unlink(missing_ok=True)
             raise _failure(
                 f"`{executable} serve` did not answer at {url} within {deadline_s:g}s "
@@ -472,7 +322,7 @@ def stop_daemon(
     base_url: str | None = None,
     settings: DaemonSettings | None = None,
     timeout_s: float = DEFAULT_STOP_TIMEOUT_S,
-    runtime: DaemonRuntime = _DEFAULT_RUNTIME,
+    runtime: DaemonRuntime = DEFAULT_RUNTIME,
 ) -> StopResult:
     """Stop the daemon shared-ollama started for ``base_url``; never anyone else's.
 
@@ -498,7 +348,7 @@ def stop_daemon(
     url, port = host.base_url, host.port
     cfg = settings or DaemonSettings.from_env()
     pid_path = cfg.pid_path(port)
-    with _locked(cfg, port, timeout_s + _LOCK_MARGIN_S + DEFAULT_START_DEADLINE_S, url):
+    with daemon_lock(cfg, port, timeout_s + _LOCK_MARGIN_S + DEFAULT_START_DEADLINE_S, url):
         record = read_record(pid_path)
         facts = runtime.inspect(record.pid) if record is not None else None
         identity = identify(record, facts) if record is not None else "gone"
@@ -526,7 +376,7 @@ def stop_daemon(
             return StopResult("not_running", url, None, f"no Ollama runs at {url}")
         outcome = _terminate(record, timeout_s, runtime.inspect)
         pid_path.unlink(missing_ok=True)
-        _reap(record.pid)
+        reap(record.pid)
     verb = "stopped" if outcome == "stopped" else "killed (it ignored SIGTERM)"
     return StopResult(outcome, url, record.pid, f"Ollama (pid {record.pid}) at {url} {verb}")
 

@@ -17,7 +17,7 @@ from shared_ollama._json import json_ready
 from shared_ollama._resilience._listings import listed_models, model_name
 from shared_ollama.daemon._files import DaemonSettings, owned_record
 from shared_ollama.daemon._health import check_service_health
-from shared_ollama.daemon._process import DaemonRuntime
+from shared_ollama.daemon._runtime import DEFAULT_RUNTIME, DaemonRuntime
 from shared_ollama.daemon._serve_env import budget_from_environ, loaded_models_warning
 
 __all__ = [
@@ -27,8 +27,6 @@ __all__ = [
     "folder_size",
     "loaded_models_from_ps",
 ]
-
-_DEFAULT_RUNTIME = DaemonRuntime()
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +131,7 @@ def daemon_status(
     settings: DaemonSettings | None = None,
     timeout: float = 2.0,
     transport: httpx.BaseTransport | None = None,
-    runtime: DaemonRuntime = _DEFAULT_RUNTIME,
+    runtime: DaemonRuntime = DEFAULT_RUNTIME,
 ) -> DaemonStatus:
     """Describe the daemon: up or down, version, pid, memory, loaded models, model store size.
 
