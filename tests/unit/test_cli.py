@@ -469,6 +469,7 @@ def test_doctor_passes_against_a_healthy_server(
     assert checks["environment"]["data"]["OLLAMA_KEEP_ALIVE"] == {
         "value": "5m",
         "source": "default",
+        "read_by_server": True,
     }
     assert checks["versions"]["data"]["server"] == "0.5.4"
 
@@ -480,7 +481,31 @@ def test_doctor_shows_user_values_as_user(
     monkeypatch.setenv("OLLAMA_KEEP_ALIVE", "24h")
     _, data = run_json(capsys, "--host", server.url, "doctor")
     environment = next(c for c in data["checks"] if c["name"] == "environment")
-    assert environment["data"]["OLLAMA_KEEP_ALIVE"] == {"value": "24h", "source": "user"}
+    assert environment["data"]["OLLAMA_KEEP_ALIVE"] == {
+        "value": "24h",
+        "source": "user",
+        "read_by_server": True,
+    }
+
+
+def test_doctor_marks_variables_the_server_does_not_read(
+    capsys: pytest.CaptureFixture[str], server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """OLLAMA_NUM_THREAD and OLLAMA_MAX_RAM are shown as having no effect on ``ollama serve``."""
+    monkeypatch.setenv("OLLAMA_NUM_THREAD", "3")
+    _, data = run_json(capsys, "--host", server.url, "doctor")
+    environment = next(c for c in data["checks"] if c["name"] == "environment")
+    read = {name for name, v in environment["data"].items() if v["read_by_server"]}
+    assert read == {"OLLAMA_HOST", "OLLAMA_KEEP_ALIVE"}
+    assert environment["data"]["OLLAMA_NUM_THREAD"]["source"] == "user"
+    code, out, _ = run(capsys, "--host", server.url, "doctor")
+    assert code == 0
+    line = next(line for line in out.splitlines() if "] environment:" in line)
+    took_effect, _, ignored = line.partition("NOT READ by Ollama's server")
+    assert "OLLAMA_KEEP_ALIVE=" in took_effect
+    assert "OLLAMA_NUM_THREAD" not in took_effect
+    assert "OLLAMA_MAX_RAM" not in took_effect
+    assert "OLLAMA_NUM_THREAD=3 (user; threads are the per-request option num_thread)" in ignored
 
 
 def test_doctor_prints_fixes_for_a_down_server(

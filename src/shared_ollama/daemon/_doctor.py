@@ -23,6 +23,7 @@ from shared_ollama._json import json_ready
 from shared_ollama.daemon._binary import INSTALL_HINT, OllamaBinaryNotFoundError, find_ollama_binary
 from shared_ollama.daemon._health import ServiceHealth, check_service_health, list_model_names
 from shared_ollama.daemon._serve_env import (
+    NOT_SERVER_SETTINGS,
     MachineInfo,
     budget_from_environ,
     loaded_models_warning,
@@ -132,8 +133,18 @@ def _check_port(host: OllamaHost, health: ServiceHealth) -> Check:
 
 def _check_environment(machine: MachineInfo, port: int, environ: Mapping[str, str]) -> Check:
     serve = serve_environment(machine, port=port, user_env=environ)
-    detail = "; ".join(f"{s.name}={s.value} ({s.source})" for s in serve.settings)
-    data = {s.name: {"value": s.value, "source": s.source} for s in serve.settings}
+    read = [s for s in serve.settings if s.read_by_server]
+    unread = [s for s in serve.settings if not s.read_by_server]
+    detail = "; ".join(f"{s.name}={s.value} ({s.source})" for s in read)
+    if unread:
+        ignored = "; ".join(
+            f"{s.name}={s.value} ({s.source}; {NOT_SERVER_SETTINGS[s.name]})" for s in unread
+        )
+        detail += f"; NOT READ by Ollama's server, no effect on it: {ignored}"
+    data = {
+        s.name: {"value": s.value, "source": s.source, "read_by_server": s.read_by_server}
+        for s in serve.settings
+    }
     if serve.warnings:
         return Check("environment", "warn", detail, "; ".join(serve.warnings), data=data)
     return Check("environment", "ok", detail, data=data)

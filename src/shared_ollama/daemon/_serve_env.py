@@ -20,9 +20,13 @@ A variable the user set in their environment wins over every row (source ``user`
 ``OLLAMA_HOST``: the daemon must listen where the client looks, so it always follows the port
 that was asked for (the port itself comes from the user's ``OLLAMA_HOST`` or URL).
 
-``OLLAMA_MAX_RAM``, ``OLLAMA_METAL`` and ``OLLAMA_NUM_GPU`` are exported for compatibility with
-the original shell tooling; Ollama itself sizes memory and picks Metal on its own. shared-ollama
-uses the budget to warn when the loaded models outgrow it (:func:`loaded_models_warning`).
+Only ``OLLAMA_HOST`` and ``OLLAMA_KEEP_ALIVE`` are server settings Ollama reads (its
+``envconfig``; ``ollama serve --help`` lists them). ``OLLAMA_NUM_THREAD``, ``OLLAMA_MAX_RAM``,
+``OLLAMA_METAL`` and ``OLLAMA_NUM_GPU`` are exported for compatibility with the original shell
+tooling and have no effect on the server (threads and GPU layers are per-request options,
+``num_thread`` and ``num_gpu``; Ollama sizes memory and picks Metal on its own):
+:data:`NOT_SERVER_SETTINGS` says what each is for, and ``doctor`` marks them. shared-ollama uses
+the budget to warn when the loaded models outgrow it (:func:`loaded_models_warning`).
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ __all__ = [
     "MEMORY_BUDGET_FLOOR_BYTES",
     "MEMORY_RESERVE_FRACTION",
     "MEMORY_RESERVE_MIN_BYTES",
+    "NOT_SERVER_SETTINGS",
     "MachineInfo",
     "ServeEnvironment",
     "ServeSetting",
@@ -65,6 +70,15 @@ MEMORY_BUDGET_FLOOR_BYTES = 4 * GIB
 MAX_RAM_VARIABLE = "OLLAMA_MAX_RAM"
 
 SettingSource = Literal["default", "computed", "user"]
+
+NOT_SERVER_SETTINGS: dict[str, str] = {
+    "OLLAMA_NUM_THREAD": "threads are the per-request option num_thread",
+    MAX_RAM_VARIABLE: "shared-ollama's own memory budget, for its warnings",
+    "OLLAMA_METAL": "Ollama picks Metal on its own",
+    "OLLAMA_NUM_GPU": "GPU layers are the per-request option num_gpu",
+}
+"""The variables :func:`serve_environment` exports that are not among the server settings Ollama
+reads (its ``envconfig``), with what each is for instead. Kept for the original shell tooling."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +173,11 @@ class ServeSetting:
     name: str
     value: str
     source: SettingSource
+
+    @property
+    def read_by_server(self) -> bool:
+        """Whether ``ollama serve`` reads this variable (see :data:`NOT_SERVER_SETTINGS`)."""
+        return self.name not in NOT_SERVER_SETTINGS
 
 
 @dataclass(frozen=True, slots=True)
