@@ -474,14 +474,20 @@ def test_doctor_passes_against_a_healthy_server(
     assert checks["versions"]["data"]["server"] == "0.5.4"
 
 
+def doctor_environment(capsys: pytest.CaptureFixture[str], url: str) -> dict[str, Any]:
+    """The data of doctor's ``environment`` check against ``url``."""
+    _, data = run_json(capsys, "--host", url, "doctor")
+    check: dict[str, Any] = next(c for c in data["checks"] if c["name"] == "environment")
+    return check["data"]  # type: ignore[no-any-return]
+
+
 def test_doctor_shows_user_values_as_user(
     capsys: pytest.CaptureFixture[str], server: Server, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A variable the user exported shows up with source ``user``."""
     monkeypatch.setenv("OLLAMA_KEEP_ALIVE", "24h")
-    _, data = run_json(capsys, "--host", server.url, "doctor")
-    environment = next(c for c in data["checks"] if c["name"] == "environment")
-    assert environment["data"]["OLLAMA_KEEP_ALIVE"] == {
+    environment = doctor_environment(capsys, server.url)
+    assert environment["OLLAMA_KEEP_ALIVE"] == {
         "value": "24h",
         "source": "user",
         "read_by_server": True,
@@ -493,11 +499,10 @@ def test_doctor_marks_variables_the_server_does_not_read(
 ) -> None:
     """OLLAMA_NUM_THREAD and OLLAMA_MAX_RAM are shown as having no effect on ``ollama serve``."""
     monkeypatch.setenv("OLLAMA_NUM_THREAD", "3")
-    _, data = run_json(capsys, "--host", server.url, "doctor")
-    environment = next(c for c in data["checks"] if c["name"] == "environment")
-    read = {name for name, v in environment["data"].items() if v["read_by_server"]}
+    environment = doctor_environment(capsys, server.url)
+    read = {name for name, v in environment.items() if v["read_by_server"]}
     assert read == {"OLLAMA_HOST", "OLLAMA_KEEP_ALIVE"}
-    assert environment["data"]["OLLAMA_NUM_THREAD"]["source"] == "user"
+    assert environment["OLLAMA_NUM_THREAD"]["source"] == "user"
     code, out, _ = run(capsys, "--host", server.url, "doctor")
     assert code == 0
     line = next(line for line in out.splitlines() if "] environment:" in line)
