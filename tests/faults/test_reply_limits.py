@@ -110,6 +110,24 @@ def test_json_array_line_mid_stream_keeps_partial(mode: str, hostile: Start) -> 
     assert server.count("POST", "/api/chat") == 1
 
 
+def test_wrong_shape_line_mid_stream_keeps_partial(mode: str, hostile: Start) -> None:
+    """An object line of the wrong shape after some chunks is an interruption with ``.partial``."""
+
+    def behaviour(request: Request, wire: Wire) -> None:
+        wire.head()
+        bad = b'{"model": "m", "message": "not an object", "done": false}\n'
+        wire.chunk(chat_line("Hi") + chat_line(" there") + bad + chat_line("!", done=True))
+        wire.chunk(b"")
+
+    server = hostile(behaviour)
+    with pytest.raises(StreamInterruptedError, match="does not match") as caught:
+        stream_chat(server.url, mode)
+    assert caught.value.partial == "Hi there"
+    assert caught.value.chunks_received == 2
+    assert "/api/chat" in str(caught.value)
+    assert server.count("POST", "/api/chat") == 1
+
+
 @pytest.mark.parametrize("value", [0, -5])
 def test_reply_limits_reject_a_limit_that_is_not_positive(value: int) -> None:
     """A limit of zero or less is misuse, named in the message."""

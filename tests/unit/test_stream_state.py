@@ -121,7 +121,9 @@ def test_stream_state_chat_chunks_are_typed_and_read_both_ways() -> None:
         ([chat_line("a"), b"[1, 2]"], StreamInterruptedError),
         ([b'"just a string"'], ServerError),
         ([chat_line("a"), b"{not json"], StreamInterruptedError),
-        ([chat_line("a"), b'{"model": "m", "message": {"content": 3}}'], ServerError),
+        # misshapen mid-stream: an interruption keeping the text so far, like a non-object line
+        ([chat_line("a"), b'{"model": "m", "message": {"content": 3}}'], StreamInterruptedError),
+        ([b'{"model": "m", "message": {"content": 3}}'], ServerError),  # misshapen first line
         ([chat_line("a"), chat_line("b")], StreamInterruptedError),  # no done chunk
     ],
 )
@@ -132,6 +134,14 @@ def test_stream_state_errors_are_those_of_the_general_path(
     _, _, error = run(CHAT, lines)
     assert isinstance(error, error_type)
     same_outcome(CHAT, lines)
+
+
+def test_stream_state_keeps_partial_text_on_a_misshapen_line() -> None:
+    """An object of the wrong shape after some chunks keeps the text before it, not its own."""
+    _, _, error = run(CHAT, [chat_line("Hel"), chat_line("lo"), b'{"message": {"content": 3}}'])
+    assert isinstance(error, StreamInterruptedError)
+    assert (error.partial, error.chunks_received) == ("Hello", 2)
+    assert "does not match the /api/chat reply" in str(error)
 
 
 def test_stream_state_keeps_partial_text_on_an_error_line() -> None:

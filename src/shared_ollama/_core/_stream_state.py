@@ -205,6 +205,15 @@ class StreamState(Generic[T]):
                 model=self._call.model,
                 host=self._host,
             )
+        try:
+            item = self._call.parse(value)
+        except ValueError as exc:  # pydantic's ValidationError is a ValueError
+            if self.chunks:  # mid-stream: the text so far is kept (StreamInterruptedError)
+                problem = ValueError(
+                    f"a stream line does not match the {self._call.path} reply ({str(exc)[:2000]})"
+                )
+                raise self.failure(problem) from exc
+            raise error_from_invalid_reply(exc, path=self._call.path, host=self._host) from exc
         if self._extract is not None:
             text = self._extract(value)
             if text:
@@ -215,10 +224,7 @@ class StreamState(Generic[T]):
         self.last = value
         if self._observer is not None:
             self._observer.chunk(value)
-        try:
-            return self._call.parse(value)
-        except ValueError as exc:  # pydantic's ValidationError is a ValueError
-            raise error_from_invalid_reply(exc, path=self._call.path, host=self._host) from exc
+        return item
 
     def __repr__(self) -> str:
         return f"StreamState({self._call.path}, chunks={self.chunks})"
