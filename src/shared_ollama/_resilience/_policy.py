@@ -161,8 +161,10 @@ class BreakerPolicy:
     ``failure_rate`` of at least ``min_calls`` calls in the last ``window`` seconds failed. Its
     ``k``-th consecutive opening lasts ``min(max_open, base_open * 2**(k-1) * (1 ± jitter))``
     seconds. Then one probe at a time is let through (a probe holding its permit longer than
-    ``probe_timeout`` loses it); ``successes_to_close`` successful probes in a row close it, and a
-    failed probe opens it again.
+    ``probe_timeout`` loses it, and its late answer is not counted); ``successes_to_close``
+    successful probes in a row close it, and a failed probe opens it again. A probe is decided
+    when the server answers it: a successful status counts as its success there and then, so a
+    probe that goes on streaming for longer than ``probe_timeout`` has counted already.
 
     Attributes:
         consecutive_failures: Failures in a row that open the circuit.
