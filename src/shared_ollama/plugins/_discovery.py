@@ -209,10 +209,16 @@ def _read_distribution(
 ) -> tuple[str | None, str | None, list[importlib.metadata.EntryPoint]] | None:
     """A distribution's name, version and entry points of our group; ``None`` when unreadable."""
     try:
-        metadata = dist.metadata
-        # PackageMetadata has no .get() before Python 3.12, and [] of a missing key warns after.
-        name: str | None = metadata["Name"] if "Name" in metadata else None  # noqa: SIM401
-        version: str | None = metadata["Version"] if "Version" in metadata else None  # noqa: SIM401
+        # None for a dist-info without METADATA when the distribution comes from the
+        # importlib-metadata backport (its finder joins sys.meta_path once it is imported); the
+        # standard library gives an empty message instead.
+        metadata: importlib.metadata.PackageMetadata | None = dist.metadata
+        name: str | None = None
+        version: str | None = None
+        if metadata is not None:
+            # PackageMetadata has no .get() before Python 3.12, and [] of a missing key warns after.
+            name = metadata["Name"] if "Name" in metadata else None  # noqa: SIM401
+            version = metadata["Version"] if "Version" in metadata else None  # noqa: SIM401
         return name, version, [ep for ep in dist.entry_points if ep.group == ENTRY_POINT_GROUP]
     except Exception as exc:  # broken metadata of one distribution must not hide the others
         where = getattr(dist, "_path", None) or "a distribution"
