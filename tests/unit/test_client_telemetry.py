@@ -157,7 +157,7 @@ def test_admin_calls_are_not_traced(
 def test_breaker_transitions_are_counted_on_global_meter() -> None:
     """Opening a breaker is reported through the process-wide transition reporter."""
     from shared_ollama import RetryPolicy
-    from shared_ollama._core._base_client import _report_transition
+    from shared_ollama._core._learned_state import report_transition
     from shared_ollama._resilience._breaker_registry import breaker_registry
 
     seen: list[tuple[str, str, str]] = []
@@ -175,7 +175,7 @@ def test_breaker_transitions_are_counted_on_global_meter() -> None:
             with pytest.raises(Exception, match="Could not connect"):
                 client.version()
     assert ("closed", "open", "http://down.test:1") in seen
-    assert _report_transition in breaker_registry()._listeners
+    assert report_transition in breaker_registry()._listeners
 
 
 def test_chat_with_json_format_sets_the_output_type(

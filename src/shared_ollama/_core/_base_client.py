@@ -9,9 +9,7 @@ typed result or one of our exceptions. :class:`~shared_ollama.SharedOllamaClient
 from __future__ import annotations
 
 import dataclasses
-import platform
 import time
-import weakref
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -25,6 +23,8 @@ from shared_ollama._core._error_mapping import (
     error_from_status,
     error_from_stream_line,
 )
+from shared_ollama._core._learned_state import remember_client, report_transition
+from shared_ollama._core._machine_queue import machine_queue
 from shared_ollama._core._reply_limits import DEFAULT_REPLY_LIMITS, ReplyLimits
 from shared_ollama._core._sticky_options import StickyOptions
 from shared_ollama._core._stream_state import StreamState
@@ -35,6 +35,7 @@ from shared_ollama._core._timeouts import (
     plan_timeouts,
     timeout_policy_from,
 )
+from shared_ollama._core._user_agent import user_agent
 from shared_ollama._errors import (
     CircuitOpenError,
     RequestTimeoutError,
@@ -57,15 +58,13 @@ from shared_ollama._resilience._policy import (
 )
 from shared_ollama._resilience._retry_budget import budget_for
 from shared_ollama._resilience._routing import HostState, rank_hosts
-from shared_ollama._settings import EnvironmentDefaults, default_project_name
-from shared_ollama._version import __version__
+from shared_ollama._settings import EnvironmentDefaults
 
 if TYPE_CHECKING:
     from shared_ollama._coordinator._leases import Lease
-    from shared_ollama._coordinator._slots import MachineQueue
     from shared_ollama.telemetry import CallObservation, Instrumentation
 
-__all__ = ["NOT_GIVEN", "BaseClient", "CallProgress", "NotGiven", "forget_learned_state"]
+__all__ = ["NOT_GIVEN", "BaseClient", "CallProgress", "NotGiven"]
 
 T = TypeVar("T")
 
@@ -98,72 +97,6 @@ class CallProgress:
 
     tried: list[HostState] = dataclasses.field(default_factory=list)
     reply_started: bool = False
-
-
-_TRANSITIONS: list[Instrumentation] = []
-_LIVE_CLIENTS: weakref.WeakSet[BaseClient] = weakref.WeakSet()
-"""Every client alive in the process, so :func:`forget_learned_state` can reach them all."""
-
-
-def forget_learned_state() -> None:
-    """Make every live client forget what it learned from earlier calls (between tests).
-
-    Sticky ``num_ctx``/``keep_alive`` choices, which models each host has loaded or pulled, and
-    concurrency limits lowered by busy answers are forgotten; the breaker-transition reporter is rebuilt on the next transition (so it
-    reports to the OpenTelemetry providers installed then).
-    """
-    _TRANSITIONS.clear()
-    for client in list(_LIVE_CLIENTS):
-        client._forget_learned_state()
-
-
-def _report_transition(old: BreakerState, new: BreakerState, host: str) -> None:
-    """Count breaker state changes on the global OpenTelemetry providers (one reporter per process)."""
-    if not _TRANSITIONS:
-        from shared_ollama.telemetry import Instrumentation  # noqa: PLC0415 (loaded on first use)
-
-        _TRANSITIONS.append(Instrumentation())
-    _TRANSITIONS[0].breaker_transition(host=host, old=old.value, new=new.value)
-
-
-def _machine_queue(
-    base_url: str,
-    slots: int | None,
-    settings: EnvironmentDefaults,
-    *,
-    project: str | None,
-    priority: Priority,
-) -> MachineQueue | None:
-    """The machine-wide slots of one host through the coordinator, when enabled.
-
-    The coordinator's modules load only then; the project defaults to the working folder's.
-    """
-    if slots is None:
-        return None
-    from shared_ollama._coordinator._registry import coordinator_for  # noqa: PLC0415 (opt-in)
-    from shared_ollama._coordinator._slots import MachineQueue  # noqa: PLC0415 (opt-in)
-
-    return MachineQueue(
-        coordinator_for(settings),
-        base_url,
-        slots,
-        project=project or default_project_name(),
-        priority=priority,
-        weight=settings.project_weight or 1.0,
-    )
-
-
-_REFERENCE_CLIENT_VERSION = "0.6.3"
-"""The ollama-python release whose requests ours reproduce (tests/unit/test_ollama_parity.py)."""
-
-
-def _user_agent() -> str:
-    # Leads with ollama-python's product token, as its own tests and servers expect of a client
-    # that sends its requests, then says who we are ("compatible", as browsers do).
-    return (
-        f"ollama-python/{_REFERENCE_CLIENT_VERSION} (compatible; shared-ollama/{__version__}; "
-        f"{platform.machine()} {platform.system().lower()}) Python/{platform.python_version()}"
-    )
 
 
 class BaseClient:
@@ -244,7 +177,7 @@ class BaseClient:
                 auth=httpx.BasicAuth(item.username, item.password or "")
                 if item.username is not None
                 else None,
-                machine=_machine_queue(
+                machine=machine_queue(
                     item.base_url,
                     slots,
                     self._settings,
@@ -266,8 +199,8 @@ class BaseClient:
             raise TypeError(f"limits={limits!r} must be a shared_ollama.ReplyLimits.")
         self._reply_limits = limits
         self._sticky = StickyOptions()
-        _LIVE_CLIENTS.add(self)
-        breaker_registry().add_listener(_report_transition)
+        remember_client(self)
+        breaker_registry().add_listener(report_transition)
         self._gate: HealthGate | None = (
             health_gate
             if isinstance(health_gate, HealthGate)
@@ -281,7 +214,7 @@ class BaseClient:
             instrumentation = Instrumentation(project=self.project)
         self._instrumentation = instrumentation
         merged = {key.lower(): value for key, value in (headers or {}).items()}
-        merged.setdefault("user-agent", _user_agent())  # a caller's own User-Agent is kept
+        merged.setdefault("user-agent", user_agent())  # a caller's own User-Agent is kept
         # The API speaks JSON whatever the caller passed (as ollama-python forces it too).
         merged.update({"content-type": "application/json", "accept": "application/json"})
         token = api_key if api_key is not None else self._settings.api_key

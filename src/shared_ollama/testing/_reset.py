@@ -20,7 +20,7 @@ __all__ = ["reset"]
 # is skipped rather than imported: resetting never loads anything.
 _RESETS: tuple[tuple[str, str], ...] = (
     ("shared_ollama._core._default_client", "reset_default_client"),
-    ("shared_ollama._core._base_client", "forget_learned_state"),
+    ("shared_ollama._core._learned_state", "forget_learned_state"),
     ("shared_ollama._resilience._breaker_registry", "reset_breakers"),
     ("shared_ollama._resilience._retry_budget", "reset_budgets"),
     ("shared_ollama._coordinator._registry", "reset_coordinators"),

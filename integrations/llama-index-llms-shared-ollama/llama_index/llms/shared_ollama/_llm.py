@@ -1,7 +1,7 @@
 """``SharedOllama``: a LlamaIndex function-calling LLM on shared-ollama's core client.
 
 The class is a thin shell: requests are built by :mod:`._request` and :mod:`._messages`,
-replies converted by :mod:`._responses`, tool calls handled by :mod:`._tools`, metadata derived
+replies converted by :mod:`._responses` (streams by :mod:`._streams`), tool calls handled by :mod:`._tools`, metadata derived
 by :mod:`._metadata` and structured output by :mod:`._structured`. Sync and async methods differ
 only in the client they call.
 """
@@ -9,7 +9,7 @@ only in the client they call.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator, Sequence
+from collections.abc import AsyncGenerator, Generator, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -33,13 +33,12 @@ from llama_index.core.bridge.pydantic import Field
 from llama_index.core.instrumentation import get_dispatcher
 from llama_index.core.instrumentation.events.llm import (
     LLMStructuredPredictEndEvent,
-    LLMStructuredPredictInProgressEvent,
     LLMStructuredPredictStartEvent,
 )
 from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
 from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
-from llama_index.core.program.utils import FlexibleModel, process_streaming_objects
+from llama_index.core.program.utils import FlexibleModel
 from llama_index.core.prompts import PromptTemplate
 from llama_index.core.types import Model, PydanticProgramMode
 
@@ -49,7 +48,9 @@ from shared_ollama.plugins import SharedClients, client_recipe
 from ._messages import to_ollama_messages
 from ._metadata import ModelFacts, llm_metadata, model_facts
 from ._request import CALL_KEYS, DEFAULT_KEEP_ALIVE, Thinking, chat_arguments
-from ._responses import StreamAssembler, to_chat_response
+from ._responses import to_chat_response
+from ._state import LLMState
+from ._streams import achat_stream, astructured_stream, chat_stream, structured_stream
 from ._structured import parse_structured, with_schema
 from ._tools import conversation, keep_first_tool_call, tool_selections, tool_specs
 
@@ -60,45 +61,6 @@ __all__ = ["SharedOllama"]
 
 dispatcher = get_dispatcher(__name__)
 logger = logging.getLogger(__name__)
-
-
-def _close(chunks: Iterator[Any]) -> None:
-    """Release a stream the consumer left early (the core's streams are generators)."""
-    close = getattr(chunks, "close", None)
-    if close is not None:
-        close()
-
-
-async def _aclose(chunks: AsyncIterator[Any]) -> None:
-    """Release an async stream the consumer left early."""
-    aclose = getattr(chunks, "aclose", None)
-    if aclose is not None:
-        await aclose()
-
-
-class _State:
-    """What a ``SharedOllama`` holds besides its fields: its clients and cached server facts."""
-
-    __slots__ = ("clients", "facts", "metadata")
-
-    def __init__(self) -> None:
-        self.clients: SharedClients | None = None
-        self.facts: tuple[str, ModelFacts] | None = None
-        self.metadata: tuple[tuple[Any, ...], LLMMetadata, dict[str, Any]] | None = None
-
-    def __repr__(self) -> str:
-        return f"_State(clients={self.clients!r}, facts={self.facts!r})"
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> _State:
-        # A copied LLM keeps talking through the same clients (one pool, breaker and budget).
-        copied = _State()
-        copied.clients = self.clients
-        copied.facts, copied.metadata = self.facts, self.metadata
-        return copied
-
-    def __reduce__(self) -> tuple[type[_State], tuple[()]]:
-        # Clients do not pickle; an unpickled LLM makes its own on first use.
-        return (_State, ())
 
 
 class SharedOllama(FunctionCallingLLM):
@@ -246,10 +208,10 @@ class SharedOllama(FunctionCallingLLM):
     # -- clients -------------------------------------------------------------------------
 
     @cached_property
-    def _state(self) -> _State:
+    def _state(self) -> LLMState:
         # A cached_property lives in the instance __dict__: read at the cost of a plain
         # attribute, where each pydantic private attribute costs a failed lookup first.
-        return _State()
+        return LLMState()
 
     def _client_options(self) -> dict[str, Any]:
         options: dict[str, Any] = {}
@@ -380,32 +342,14 @@ class SharedOllama(FunctionCallingLLM):
     def _stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
         arguments = self._arguments(messages, kwargs, stream=True)
 
-        def assemble() -> ChatResponseGen:
-            chunks = self.client.chat(**arguments)
-            assembler = StreamAssembler()
-            try:
-                for chunk in chunks:
-                    yield assembler.feed(chunk)
-            finally:
-                _close(chunks)
-
-        return assemble()
+        return chat_stream(lambda: self.client.chat(**arguments))
 
     async def _astream_chat(
         self, messages: Sequence[ChatMessage], **kwargs: Any
     ) -> ChatResponseAsyncGen:
         arguments = self._arguments(messages, kwargs, stream=True)
 
-        async def assemble() -> ChatResponseAsyncGen:
-            chunks = await self.async_client.chat(**arguments)
-            assembler = StreamAssembler()
-            try:
-                async for chunk in chunks:
-                    yield assembler.feed(chunk)
-            finally:
-                await _aclose(chunks)
-
-        return assemble()
+        return achat_stream(lambda: self.async_client.chat(**arguments))
 
     @llm_chat_callback()
     def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
@@ -592,19 +536,12 @@ class SharedOllama(FunctionCallingLLM):
             output_cls=output_cls, template=prompt, template_args=prompt_args
         )
 
-        def objects() -> Generator[Model | FlexibleModel, None, None]:
-            dispatcher.event(start)
-            responses = self.stream_chat(messages, **with_schema(llm_kwargs, output_cls))
-            current: list[Any] | None = None
-            latest: Any = None
-            for response in responses:
-                latest = process_streaming_objects(response, output_cls, cur_objects=current)
-                current = latest if isinstance(latest, list) else [latest]
-                dispatcher.event(LLMStructuredPredictInProgressEvent(output=latest))
-                yield latest
-            dispatcher.event(LLMStructuredPredictEndEvent(output=latest))
-
-        return objects()
+        return structured_stream(
+            dispatcher,
+            start,
+            output_cls,
+            lambda: self.stream_chat(messages, **with_schema(llm_kwargs, output_cls)),
+        )
 
     @dispatcher.span
     async def astream_structured_predict(
@@ -624,16 +561,9 @@ class SharedOllama(FunctionCallingLLM):
             output_cls=output_cls, template=prompt, template_args=prompt_args
         )
 
-        async def objects() -> AsyncGenerator[Model | FlexibleModel, None]:
-            dispatcher.event(start)
-            responses = await self.astream_chat(messages, **with_schema(llm_kwargs, output_cls))
-            current: list[Any] | None = None
-            latest: Any = None
-            async for response in responses:
-                latest = process_streaming_objects(response, output_cls, cur_objects=current)
-                current = latest if isinstance(latest, list) else [latest]
-                dispatcher.event(LLMStructuredPredictInProgressEvent(output=latest))
-                yield latest
-            dispatcher.event(LLMStructuredPredictEndEvent(output=latest))
-
-        return objects()
+        return astructured_stream(
+            dispatcher,
+            start,
+            output_cls,
+            lambda: self.astream_chat(messages, **with_schema(llm_kwargs, output_cls)),
+        )
